@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Portal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portal-fcgi", targets: ["PortalFCGI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // System libraries from Debian's -dev packages.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CArgon2",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Templates",
+            dependencies: [
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
+            name: "Handlers",
+            dependencies: [
+                "Storage",
+                "Templates",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "PortalFCGI",
+            dependencies: [
+                "CFastCGI",
+                "Handlers",
+                "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Test helpers shared by the test targets: an in-process client and a real FastCGI client.
+        .target(
+            name: "PortalTesting",
+            dependencies: ["Handlers", "Storage", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "PortalTesting"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        .testTarget(name: "HandlersTests", dependencies: ["Handlers", "Storage", "PortalTesting"]),
+        .testTarget(name: "PortalFCGITests", dependencies: ["PortalFCGI", "Handlers", "PortalTesting"]),
+    ]
+)

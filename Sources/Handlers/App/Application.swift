@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Storage
+
+/// The whole HTTP application as a plain function from request to response:
+/// decoding, routing, portal resolution and error rendering. The FastCGI bridge calls it;
+/// tests call it directly.
+public struct Application: Sendable {
+    public let services: Services
+    private let router: Router
+    private let logger: Logger
+
+    public init(services: Services, logger: Logger) {
+        self.services = services
+        self.logger = logger
+        var router = Router()
+        HealthEndpoint.register(on: &router)
+        HomePageEndpoint.register(on: &router)
+        DeveloperAPI.register(on: &router)
+        self.router = router
+    }
+
+    /// Answers one request. Never throws: every failure becomes a response in the
+    /// format of the API family the path belongs to.
+    public func respond(to raw: RawRequest) -> Response {
+        let family = APIFamily(path: raw.rawPath)
+        var response: Response
+        do {
+            response = try route(raw, family: family)
+        } catch let error as any ResponseError {
+            response = error.response(family: family, path: raw.rawPath)
+        } catch let error as StorageError where error.kind == .busy {
+            logger.warning("database busy", metadata: ["error": "\(error)", "request.path": "\(raw.rawPath)"])
+            response = family.errorResponse(status: 503, message: "Service temporarily unavailable, try again", path: raw.rawPath)
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)", "request.path": "\(raw.rawPath)"])
+            response = family.errorResponse(status: 500, message: "An unexpected error occurred", path: raw.rawPath)
+        }
+        if raw.method.uppercased() == "HEAD" {
+            response.body = []
+        }
+        return response
+    }
+
+    /// The response for a body larger than the limit, without reading it.
+    public func payloadTooLarge(_ raw: RawRequest) -> Response {
+        RequestError.bodyTooLarge(limit: services.settings.maxBodyBytes)
+            .response(family: APIFamily(path: raw.rawPath), path: raw.rawPath)
+    }
+
+    private func route(_ raw: RawRequest, family: APIFamily) throws -> Response {
+        var request = try Request(raw)
+        switch router.match(method: request.method, segments: request.segments) {
+        case .notFound:
+            throw HTTPError(404, "Not found")
+        case .methodNotAllowed(let allowed):
+            throw HTTPError(405, "Method not allowed", headers: HTTPHeaders([("Allow", allowed.joined(separator: ", "))]))
+        case let .found(action, parameters):
+            request.parameters = parameters
+            switch action {
+            case .system(let handler):
+                return try handler(request, services)
+            case .portal(let handler):
+                guard let portal = try services.portals.resolve(host: request.host) else {
+                    throw HTTPError(404, "No portal is served on this host")
+                }
+                let context = RequestContext(services: services, portal: portal, logger: logger)
+                return try handler(request, context)
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Handlers
+import Storage
+
+/// Why the configuration file could not be used.
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The configuration file (JSON). Every key is optional; relative paths are relative to the
+/// file's directory. Unknown keys are rejected so that a typo does not silently keep a default.
+struct PortalConfig: Sendable {
+    var socketPath = "run/portal.sock"
+    /// Permissions of the socket file: nginx's workers must be able to connect.
+    var socketMode: mode_t = 0o660
+    var listenBacklog: Int32 = 511
+    var databasePath = "portal.sqlite"
+    var pidFile: String?
+    var workers = ProcessInfo.processInfo.activeProcessorCount
+    var threadsPerWorker = 4
+    /// A worker exits (and is replaced) after serving this many requests; 0 = never.
+    var maxRequests = 10_000
+    /// How long in-flight requests may take to finish at stop or reload.
+    var gracefulTimeout: TimeInterval = 30
+    var maxBodyBytes = 1 << 20
+    var logLevel = "info"
+    var argon2 = Argon2Parameters.owaspMinimum
+    var session = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800)
+    var defaultPortalName = "Developer Portal"
+    var defaultPortalDomain = "localhost"
+
+    static let knownKeys: Set<String> = [
+        "socket_path", "socket_mode", "listen_backlog", "database_path", "pid_file", "workers", "threads_per_worker",
+        "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2", "session", "default_portal",
+    ]
+
+    /// Reads the file at `path`; a missing file is an error.
+    static func load(path: String) throws(ConfigError) -> PortalConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(description: "cannot read configuration file \(path)")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(Array(data), relativeTo: directory)
+    }
+
+    /// Parses configuration text; relative paths are resolved against `directory`.
+    static func parse(_ bytes: [UInt8], relativeTo directory: String) throws(ConfigError) -> PortalConfig {
+        let document: JSON
+        do {
+            document = try JSON.parse(bytes)
+        } catch {
+            throw ConfigError(description: "configuration is not valid JSON: \(error.message)")
+        }
+        guard case .object(let members) = document else {
+            throw ConfigError(description: "configuration must be a JSON object")
+        }
+        var config = PortalConfig()
+        for (key, value) in members {
+            guard knownKeys.contains(key) else { throw ConfigError(description: "unknown configuration key \"\(key)\"") }
+            switch key {
+            case "socket_path": config.socketPath = try string(value, key)
+            case "socket_mode":
+                guard let mode = mode_t(try string(value, key), radix: 8), mode <= 0o777 else {
+                    throw ConfigError(description: "socket_mode must be an octal string such as \"0660\"")
+                }
+                config.socketMode = mode
+            case "listen_backlog": config.listenBacklog = Int32(try integer(value, key, range: 1...65535))
+            case "database_path": config.databasePath = try string(value, key)
+            case "pid_file": config.pidFile = try string(value, key)
+            case "workers": config.workers = try integer(value, key, range: 1...256)
+            case "threads_per_worker": config.threadsPerWorker = try integer(value, key, range: 1...256)
+            case "max_requests": config.maxRequests = try integer(value, key, range: 0...Int(Int32.max))
+            case "graceful_timeout_seconds": config.gracefulTimeout = TimeInterval(try integer(value, key, range: 0...3600))
+            case "max_body_bytes": config.maxBodyBytes = try integer(value, key, range: 1024...(1 << 30))
+            case "log_level":
+                config.logLevel = try string(value, key)
+                guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) else {
+                    throw ConfigError(description: "log_level must be one of trace, debug, info, notice, warning, error, critical")
+                }
+            case "argon2":
+                config.argon2 = Argon2Parameters(
+                    memoryKiB: UInt32(try integer(value["memory_kib"] ?? .int(19_456), "argon2.memory_kib", range: 8...(4 << 20))),
+                    iterations: UInt32(try integer(value["iterations"] ?? .int(2), "argon2.iterations", range: 1...100)),
+                    parallelism: UInt32(try integer(value["parallelism"] ?? .int(1), "argon2.parallelism", range: 1...64)))
+            case "session":
+                config.session = SessionLifetime(
+                    idleTimeout: TimeInterval(try integer(value["idle_timeout_seconds"] ?? .int(7200), "session.idle_timeout_seconds", range: 60...31_536_000)),
+                    absoluteTimeout: TimeInterval(try integer(value["absolute_timeout_seconds"] ?? .int(604_800), "session.absolute_timeout_seconds", range: 60...31_536_000)))
+            case "default_portal":
+                if let name = value["name"] { config.defaultPortalName = try string(name, "default_portal.name") }
+                if let domain = value["domain"] { config.defaultPortalDomain = try string(domain, "default_portal.domain") }
+            default: break
+            }
+        }
+        config.socketPath = resolve(config.socketPath, against: directory)
+        config.databasePath = resolve(config.databasePath, against: directory)
+        config.pidFile = config.pidFile.map { resolve($0, against: directory) }
+        return config
+    }
+
+    private static func string(_ value: JSON, _ key: String) throws(ConfigError) -> String {
+        guard case .string(let text) = value, !text.isEmpty else {
+            throw ConfigError(description: "\(key) must be a non-empty string")
+        }
+        return text
+    }
+
+    private static func integer(_ value: JSON, _ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard case .int(let number) = value, range.contains(Int(number)) else {
+            throw ConfigError(description: "\(key) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return Int(number)
+    }
+
+    private static func resolve(_ path: String, against directory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    var handlerSettings: HandlerSettings {
+        HandlerSettings(maxBodyBytes: maxBodyBytes, sessionLifetime: session)
+    }
+
+    var databaseSettings: DatabaseSettings {
+        DatabaseSettings(path: databasePath, maximumReaderCount: max(2, threadsPerWorker))
+    }
+}

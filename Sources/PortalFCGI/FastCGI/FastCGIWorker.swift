@@ -1,0 +1,208 @@
+import CFastCGI
+import Foundation
+import Handlers
+import Logging
+import Synchronization
+
+/// One worker process: `threads` threads accept FastCGI connections on fd 0 (the socket the
+/// supervisor passed down) with libfcgi's reentrant API and answer them with `Application`.
+///
+/// Shutdown (SIGTERM/SIGINT/SIGHUP from the supervisor, or SIGUSR2 after `maxRequests`): the main
+/// thread takes the signal with `sigwait`, sets `stopping`, and wakes the threads blocked in
+/// `accept` with SIGUSR1 (a no-op handler without SA_RESTART; requests are initialised with
+/// FCGI_FAIL_ACCEPT_ON_INTR so libfcgi returns instead of retrying). Threads busy with a request
+/// finish it first. `FCGX_ShutdownPending` is not used: it makes libfcgi fail every later read,
+/// which would cut the bodies of in-flight requests.
+final class FastCGIWorker: @unchecked Sendable {
+    struct Settings {
+        var threads: Int
+        var maxRequests: Int
+        var maxBodyBytes: Int
+        var gracefulTimeout: TimeInterval
+    }
+
+    /// What each accept thread is doing; the main thread wakes only those in `accepting`.
+    final class ThreadSlot: @unchecked Sendable {
+        static let accepting = 0, busy = 1, finished = 2
+        let state = Atomic<Int>(ThreadSlot.accepting)
+        var thread = pthread_t()
+    }
+
+    private let application: Application
+    private let settings: Settings
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let served = Atomic<Int>(0)
+    private var slots: [ThreadSlot] = []
+
+    /// Signals that stop the worker; they must be blocked before any thread starts (see `main`).
+    static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT]
+    static let wakeSignal = SIGUSR1
+
+    init(application: Application, settings: Settings, logger: Logger) {
+        self.application = application
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Serves until a stop signal (or until `supervisor` is gone), then drains.
+    /// Returns the process exit status.
+    func run(supervisor: pid_t?) -> Int32 {
+        guard FCGX_Init() == 0 else {
+            logger.critical("FCGX_Init failed")
+            return 1
+        }
+        // FCGX_Init installed its own SIGUSR1/SIGTERM handlers; replace the wake signal's.
+        Signals.installInterruptingNoOp(Self.wakeSignal)
+        Signals.ignore(SIGPIPE)
+
+        for index in 0..<settings.threads {
+            let slot = ThreadSlot()
+            slots.append(slot)
+            let box = Unmanaged.passRetained(ThreadStart(worker: self, slot: slot))
+            let created = pthread_create(&slot.thread, nil, { argument in
+                guard let argument else { return nil }
+                let start = Unmanaged<ThreadStart>.fromOpaque(argument).takeRetainedValue()
+                start.worker.acceptLoop(start.slot)
+                return nil
+            }, box.toOpaque())
+            if created != 0 {
+                box.release()
+                logger.critical("cannot start accept thread", metadata: ["thread.index": "\(index)", "errno": "\(created)"])
+                return 1
+            }
+        }
+        logger.info("worker ready", metadata: ["worker.threads": "\(settings.threads)"])
+
+        var reason = ""
+        while reason.isEmpty {
+            if let received = Signals.wait(for: Self.stopSignals, timeout: 1) {
+                reason = received == SIGUSR2 ? "max_requests reached" : "signal " + Signals.name(received)
+            } else if let supervisor, getppid() != supervisor {
+                reason = "supervisor gone"  // never outlive the pool (no orphan holding the socket)
+            }
+        }
+        logger.info("worker stopping", metadata: ["reason": "\(reason)", "requests.served": "\(served.load(ordering: .relaxed))"])
+        return drain() ? 0 : 1
+    }
+
+    /// Stops accepting, lets busy threads finish (up to the graceful timeout) and joins them.
+    private func drain() -> Bool {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        let deadline = Date().addingTimeInterval(settings.gracefulTimeout)
+        while slots.contains(where: { $0.state.load(ordering: .acquiring) != ThreadSlot.finished }) {
+            if Date() > deadline {
+                logger.warning("graceful timeout: exiting with requests in flight")
+                return false
+            }
+            // Repeated because a thread may be between its `stopping` check and `accept`.
+            for slot in slots where slot.state.load(ordering: .acquiring) == ThreadSlot.accepting {
+                pthread_kill(slot.thread, Self.wakeSignal)
+            }
+            usleep(20_000)
+        }
+        for slot in slots { pthread_join(slot.thread, nil) }
+        logger.info("worker drained", metadata: ["requests.served": "\(served.load(ordering: .relaxed))"])
+        return true
+    }
+
+    private func acceptLoop(_ slot: ThreadSlot) {
+        // libfcgi keeps pointers into the request: it must live at a stable address.
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        defer {
+            request.deallocate()
+            slot.state.store(ThreadSlot.finished, ordering: .releasing)
+        }
+        FCGX_InitRequest(request, 0, FCGI_FAIL_ACCEPT_ON_INTR)
+        while true {
+            slot.state.store(ThreadSlot.accepting, ordering: .releasing)
+            if stopping.load(ordering: .sequentiallyConsistent) { break }
+            let accepted = FCGX_Accept_r(request)
+            slot.state.store(ThreadSlot.busy, ordering: .releasing)
+            if accepted < 0 {
+                if stopping.load(ordering: .sequentiallyConsistent) { break }
+                if accepted != -EINTR {
+                    logger.warning("accept failed", metadata: ["errno": "\(-accepted)"])
+                    usleep(10_000)
+                }
+                continue
+            }
+            serve(request)
+            FCGX_Finish_r(request)
+            let count = served.wrappingAdd(1, ordering: .relaxed).newValue
+            if settings.maxRequests > 0, count == settings.maxRequests {
+                kill(getpid(), SIGUSR2)  // recycle: the main thread drains and exits
+            }
+        }
+        FCGX_Free(request, 1)
+    }
+
+    /// Reads one request from libfcgi, answers it and writes the response.
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        let params = Self.params(of: request)
+        let declaredLength = params.first { $0.0 == "CONTENT_LENGTH" }.flatMap { Int($0.1) } ?? 0
+        let response: Response
+        var raw = CGIMessage.request(params: params, body: [])
+        if declaredLength > settings.maxBodyBytes {
+            Self.discardInput(request)
+            response = application.payloadTooLarge(raw)
+        } else if let body = Self.readBody(request, limit: settings.maxBodyBytes) {
+            raw.body = body
+            response = application.respond(to: raw)
+        } else {
+            response = application.payloadTooLarge(raw)
+        }
+        let bytes = CGIMessage.bytes(of: response)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), request.pointee.out)
+            }
+        }
+    }
+
+    /// The FastCGI params, copied at once: libfcgi frees them at `FCGX_Finish_r`.
+    static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> [(String, String)] {
+        var params: [(String, String)] = []
+        guard var cursor = request.pointee.envp else { return params }
+        while let entry = cursor.pointee {
+            let text = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
+            if let equals = text.firstIndex(of: "=") {
+                params.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+            }
+            cursor += 1
+        }
+        return params
+    }
+
+    /// The body from FCGI_STDIN; nil if it is longer than `limit`.
+    static func readBody(_ request: UnsafeMutablePointer<FCGX_Request>, limit: Int) -> [UInt8]? {
+        var body: [UInt8] = []
+        var chunk = [CChar](repeating: 0, count: 16_384)
+        while true {
+            let count = FCGX_GetStr(&chunk, Int32(chunk.count), request.pointee.in)
+            if count <= 0 { break }
+            if body.count + Int(count) > limit {
+                discardInput(request)
+                return nil
+            }
+            body.append(contentsOf: chunk[0..<Int(count)].map { UInt8(bitPattern: $0) })
+        }
+        return body
+    }
+
+    /// Reads and drops the rest of FCGI_STDIN so the web server is not cut off mid-send.
+    static func discardInput(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        var chunk = [CChar](repeating: 0, count: 16_384)
+        while FCGX_GetStr(&chunk, Int32(chunk.count), request.pointee.in) > 0 {}
+    }
+}
+
+/// What a new accept thread needs, passed through `pthread_create`'s context pointer.
+private final class ThreadStart {
+    let worker: FastCGIWorker
+    let slot: FastCGIWorker.ThreadSlot
+    init(worker: FastCGIWorker, slot: FastCGIWorker.ThreadSlot) {
+        self.worker = worker
+        self.slot = slot
+    }
+}

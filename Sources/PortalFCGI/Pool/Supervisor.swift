@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+
+/// The pool's process manager, in PHP-FPM's model: it owns the socket, keeps `workers` worker
+/// processes running, respawns one that dies (with backoff when it keeps dying young), replaces
+/// all of them on SIGHUP (new one up, then the old one drains) and stops gracefully on
+/// SIGTERM/SIGINT. A single-threaded loop takes signals with `sigtimedwait`: no work runs in a
+/// signal handler.
+final class Supervisor {
+    enum State: String { case running, reloading, stopping }
+
+    struct Worker {
+        let slot: Int
+        let startedAt: Date
+        /// Sent SIGTERM (reload or stop): not respawned when it exits.
+        var retiring = false
+    }
+
+    static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT]
+    /// A worker that exits sooner than this after starting "died young".
+    static let youngAge: TimeInterval = 1
+    static let maximumBackoff: TimeInterval = 10
+
+    private let config: PortalConfig
+    private let configPath: String
+    private let executable: String
+    private let socket: ListeningSocket
+    private let logger: Logger
+    private var state = State.running
+    private var workers: [pid_t: Worker] = [:]
+    /// Slots waiting to be respawned, with the time they may be.
+    private var pendingRespawns: [(slot: Int, at: Date)] = []
+    /// Consecutive young deaths, per slot, for the backoff.
+    private var youngDeaths: [Int: Int] = [:]
+
+    init(config: PortalConfig, configPath: String, socket: ListeningSocket, logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.executable = ProcessSpawner.currentExecutable()
+        self.socket = socket
+        self.logger = logger
+    }
+
+    /// Runs the pool until stopped. Returns the exit status.
+    func run() -> Int32 {
+        for slot in 0..<config.workers { spawn(slot: slot) }
+        logger.info("pool started", metadata: [
+            "pool.workers": "\(config.workers)", "pool.threads": "\(config.threadsPerWorker)", "socket.path": "\(socket.path)",
+        ])
+        while true {
+            let signal = Signals.wait(for: Self.handledSignals, timeout: 0.25)
+            switch signal {
+            case SIGCHLD?: reap()
+            case SIGHUP?: reload()
+            case SIGTERM?, SIGINT?, SIGQUIT?:
+                logger.info("pool stopping", metadata: ["signal": "\(Signals.name(signal ?? 0))"])
+                return stop()
+            default: break
+            }
+            respawnDue()
+        }
+    }
+
+    private func spawn(slot: Int) {
+        var arguments = ["worker", "--config", configPath, "--supervisor", String(getpid())]
+        arguments += ["--slot", String(slot)]
+        do {
+            let pid = try ProcessSpawner.spawn(executable: executable, arguments: arguments, stdinDescriptor: socket.descriptor)
+            workers[pid] = Worker(slot: slot, startedAt: Date())
+            logger.info("worker started", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(slot)"])
+        } catch {
+            logger.error("worker spawn failed", metadata: ["worker.slot": "\(slot)", "error": "\(error)"])
+            scheduleRespawn(slot: slot, young: true)
+        }
+    }
+
+    /// Collects every exited child; schedules replacements for those that were not retiring.
+    private func reap() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard let worker = workers.removeValue(forKey: pid) else { continue }
+            let age = Date().timeIntervalSince(worker.startedAt)
+            let how = Self.describe(status)
+            if worker.retiring {
+                logger.info("worker exited", metadata: ["worker.pid": "\(pid)", "worker.exit": "\(how)"])
+                continue
+            }
+            let level: Logger.Level = (how == "status 0") ? .info : .warning
+            logger.log(level: level, "worker died", metadata: [
+                "worker.pid": "\(pid)", "worker.exit": "\(how)", "worker.age_seconds": "\(String(format: "%.1f", age))",
+            ])
+            if state != .stopping {
+                // A planned recycle (exit 0 after max_requests) is not a failure.
+                scheduleRespawn(slot: worker.slot, young: age < Self.youngAge && how != "status 0")
+            }
+        }
+    }
+
+    private func scheduleRespawn(slot: Int, young: Bool) {
+        let delay: TimeInterval
+        if young {
+            let deaths = (youngDeaths[slot] ?? 0) + 1
+            youngDeaths[slot] = deaths
+            delay = min(Self.maximumBackoff, 0.1 * pow(2, Double(deaths - 1)))
+            if deaths > 1 {
+                logger.warning("worker keeps dying young: backing off", metadata: ["worker.slot": "\(slot)", "backoff_seconds": "\(delay)"])
+            }
+        } else {
+            youngDeaths[slot] = 0
+            delay = 0
+        }
+        pendingRespawns.append((slot, Date().addingTimeInterval(delay)))
+    }
+
+    private func respawnDue() {
+        let now = Date()
+        let due = pendingRespawns.filter { $0.at <= now }
+        pendingRespawns.removeAll { $0.at <= now }
+        for entry in due where state != .stopping { spawn(slot: entry.slot) }
+    }
+
+    /// Rolling restart: migrate with the (possibly upgraded) binary, start a new worker per slot,
+    /// then ask the old ones to finish their requests and exit. The socket stays open throughout,
+    /// so requests arriving meanwhile wait in the backlog.
+    private func reload() {
+        logger.info("pool reloading")
+        state = .reloading
+        defer { state = .running }
+        do {
+            let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["migrate", "--config", configPath], stdinDescriptor: nil)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            guard Self.describe(status) == "status 0" else {
+                logger.error("reload aborted: migration failed; old workers keep running", metadata: ["migrate.exit": "\(Self.describe(status))"])
+                return
+            }
+        } catch {
+            logger.error("reload aborted: cannot run migrations", metadata: ["error": "\(error)"])
+            return
+        }
+        let old = workers.filter { !$0.value.retiring }
+        for (pid, worker) in old {
+            spawn(slot: worker.slot)
+            workers[pid]?.retiring = true
+            kill(pid, SIGTERM)
+        }
+        logger.info("pool reloaded", metadata: ["pool.workers": "\(config.workers)"])
+    }
+
+    /// Graceful stop: every worker finishes its in-flight requests; stragglers are killed after
+    /// the graceful timeout.
+    private func stop() -> Int32 {
+        state = .stopping
+        pendingRespawns.removeAll()
+        for pid in workers.keys {
+            workers[pid]?.retiring = true
+            kill(pid, SIGTERM)
+        }
+        let deadline = Date().addingTimeInterval(config.gracefulTimeout + 5)
+        while !workers.isEmpty {
+            if Date() > deadline {
+                for pid in workers.keys {
+                    logger.warning("worker did not stop in time: killing", metadata: ["worker.pid": "\(pid)"])
+                    kill(pid, SIGKILL)
+                }
+            }
+            _ = Signals.wait(for: Self.handledSignals, timeout: 0.1)
+            reap()
+        }
+        socket.close()
+        logger.info("pool stopped")
+        return 0
+    }
+
+    /// `status 0`, `status 3`, `signal KILL`.
+    static func describe(_ status: Int32) -> String {
+        let signal = status & 0x7f
+        if signal == 0 { return "status \((status >> 8) & 0xff)" }
+        return "signal " + Signals.name(signal)
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Handlers
+import Logging
+import Storage
+import Templates
+
+/// `portal-fcgi`: the developer portal's FastCGI application server.
+@main
+struct PortalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portal-fcgi",
+        abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
+        subcommands: [Serve.self, Migrate.self, Worker.self]
+    )
+}
+
+/// Options every subcommand takes.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Path of the JSON configuration file.")
+    var config: String
+
+    func load() throws -> PortalConfig {
+        do {
+            return try PortalConfig.load(path: config)
+        } catch {
+            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension PortalCommand {
+    /// `serve`: the supervisor.
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open the FastCGI socket, migrate the database and run the worker pool (SIGHUP: rolling restart, SIGTERM: graceful stop).")
+
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            // Before anything can start a thread: signals are taken synchronously by the loop.
+            Signals.block(Supervisor.handledSignals)
+            let config = try options.load()
+            let logger = makeLogger(label: "portal-fcgi.supervisor", level: config.logLevel)
+
+            let socket: ListeningSocket
+            do {
+                socket = try ListeningSocket(path: config.socketPath, mode: config.socketMode, backlog: config.listenBacklog)
+            } catch {
+                logger.critical("cannot open the FastCGI socket", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            do {
+                try prepareDatabase(config, logger: logger)
+            } catch {
+                socket.close()
+                logger.critical("cannot prepare the database", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            if let pidFile = config.pidFile {
+                try? FileManager.default.createDirectory(atPath: (pidFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8))
+            }
+            let status = Supervisor(config: config, configPath: absolutePath(options.config), socket: socket, logger: logger).run()
+            if let pidFile = config.pidFile { unlink(pidFile) }
+            throw ExitCode(status)
+        }
+    }
+
+    /// `migrate`: apply pending migrations and create the default portal.
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let config = try options.load()
+            let logger = makeLogger(label: "portal-fcgi.migrate", level: config.logLevel)
+            do {
+                try prepareDatabase(config, logger: logger)
+            } catch {
+                logger.critical("migration failed", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `worker`: one worker process; started by `serve` with the socket as fd 0.
+    struct Worker: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests on fd 0 (started by `serve`).", shouldDisplay: false)
+
+        @OptionGroup var options: ConfigOption
+        @Option(help: "Pid of the supervisor; the worker stops when it goes away.") var supervisor: Int32?
+        @Option(help: "Slot number in the pool (for logs).") var slot: Int?
+
+        func run() throws {
+            Signals.block(FastCGIWorker.stopSignals)
+            let config = try options.load()
+            var logger = makeLogger(label: "portal-fcgi.worker", level: config.logLevel)
+            if let slot { logger[metadataKey: "worker.slot"] = "\(slot)" }
+
+            let services: Services
+            do {
+                let database = try PortalDatabase(config.databaseSettings)
+                let passwords = try PasswordHasher(
+                    parameters: config.argon2, maxConcurrent: ProcessInfo.processInfo.activeProcessorCount)
+                services = Services(database: database, passwords: passwords, settings: config.handlerSettings, pages: try PageRenderer())
+            } catch {
+                logger.critical("worker cannot start", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            let worker = FastCGIWorker(
+                application: Application(services: services, logger: logger),
+                settings: .init(
+                    threads: config.threadsPerWorker, maxRequests: config.maxRequests,
+                    maxBodyBytes: config.maxBodyBytes, gracefulTimeout: config.gracefulTimeout),
+                logger: logger)
+            throw ExitCode(worker.run(supervisor: supervisor.map { pid_t($0) }))
+        }
+    }
+}
+
+/// Migrations and the default portal: done once, by the supervisor or `migrate`, never by workers.
+func prepareDatabase(_ config: PortalConfig, logger: Logger) throws {
+    try? FileManager.default.createDirectory(
+        atPath: (config.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let database = try PortalDatabase(config.databaseSettings)
+    try database.migrate()
+    let portal = try PortalRepository(database).ensureDefault(name: config.defaultPortalName, domain: config.defaultPortalDomain)
+    let migrations = try database.appliedMigrations().count
+    logger.info("database ready", metadata: [
+        "database.path": "\(config.databasePath)", "migrations": "\(migrations)",
+        "portal.default": "\(portal.name)",
+    ])
+}
+
+func makeLogger(label: String, level: String) -> Logger {
+    let logLevel = Logger.Level(rawValue: level) ?? .info
+    return Logger(label: label) { label in StderrLogHandler(label: label, level: logLevel) }
+}
+
+func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}

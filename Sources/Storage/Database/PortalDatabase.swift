@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+
+/// How the database is opened: one file shared by every worker process.
+public struct DatabaseSettings: Sendable {
+    /// Path of the SQLite file.
+    public var path: String
+    /// How long a writer waits for another process's write lock before giving up.
+    public var busyTimeout: TimeInterval
+    /// Maximum number of concurrent readers per process (GRDB's pool size).
+    public var maximumReaderCount: Int
+
+    public init(path: String, busyTimeout: TimeInterval = 5, maximumReaderCount: Int = 4) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+        self.maximumReaderCount = maximumReaderCount
+    }
+}
+
+/// The portal's SQLite database: a GRDB `DatabasePool` in WAL mode, shared by several processes.
+///
+/// Writes run in IMMEDIATE transactions (GRDB's default for a writable pool), so a transaction that
+/// reads then writes waits on `busy_timeout` instead of failing with SQLITE_BUSY.
+/// `synchronous = FULL`: every write this application makes is an account, a session, a credential or
+/// a token, which must survive a power cut once a 2xx was sent; the write rate is bounded by argon2
+/// hashing long before fsync matters (docs/decisions.md).
+public final class PortalDatabase: Sendable {
+    /// The underlying GRDB pool; only Storage uses it.
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file. Does not migrate: see `migrate()`.
+    public init(_ settings: DatabaseSettings) throws(StorageError) {
+        var config = Configuration()
+        config.busyMode = .timeout(settings.busyTimeout)
+        config.foreignKeysEnabled = true
+        config.maximumReaderCount = settings.maximumReaderCount
+        config.journalMode = .wal
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: settings.path, configuration: config)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
+    /// Applies every pending migration. Run once by the supervisor before workers start.
+    public func migrate() throws(StorageError) {
+        do {
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
+    /// Identifiers of the migrations already applied, in order.
+    public func appliedMigrations() throws(StorageError) -> [String] {
+        try read { db in try Migrations.migrator.completedMigrations(db) }
+    }
+
+    /// Checks the database answers a trivial query (for the health endpoint).
+    public func ping() -> Bool {
+        do {
+            let one = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            return one == 1
+        } catch {
+            return false
+        }
+    }
+
+    /// Runs `body` in a read-only snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
+    /// Runs `body` in an IMMEDIATE write transaction, committed when `body` returns.
+    func write<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+}

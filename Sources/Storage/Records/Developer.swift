@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+
+/// A developer account in one portal.
+public struct Developer: Codable, Sendable, Equatable {
+    /// Account states; only `approved` may log in.
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case approved, pending, rejected, revoked, invited, unverified
+    }
+
+    public var id: String
+    public var portalID: String
+    public var email: String
+    /// argon2id encoded hash string (parameters and salt included).
+    public var passwordHash: String
+    /// JSON object text of the portal's signup fields (e.g. `{"full_name":"User"}`).
+    public var meta: String
+    public var status: Status
+    /// Identifier of the gateway consumer that stands for this developer (seed 000 `consumer.id`).
+    public var consumerID: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String = UUID().uuidString.lowercased(), portalID: String, email: String, passwordHash: String,
+        meta: String, status: Status, consumerID: String = UUID().uuidString.lowercased(),
+        createdAt: Date, updatedAt: Date? = nil
+    ) {
+        self.id = id
+        self.portalID = portalID
+        self.email = email
+        self.passwordHash = passwordHash
+        self.meta = meta
+        self.status = status
+        self.consumerID = consumerID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, meta, status
+        case portalID = "portal_id"
+        case passwordHash = "password_hash"
+        case consumerID = "consumer_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+extension Developer: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "developers"
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+/// A portal: the tenant that developers, products and pages belong to.
+public struct Portal: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// Host name the portal is served on by default.
+    public var defaultDomain: String
+    /// Host name the provider configured for the portal, if any; wins over `defaultDomain`.
+    public var customDomain: String?
+    /// Serves requests whose Host matches no portal.
+    public var isDefault: Bool
+    /// New developers are approved at sign-up instead of waiting for an admin.
+    public var autoApproveDevelopers: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String = UUID().uuidString.lowercased(), name: String, defaultDomain: String,
+        customDomain: String? = nil, isDefault: Bool = false, autoApproveDevelopers: Bool = true,
+        createdAt: Date, updatedAt: Date? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.defaultDomain = defaultDomain
+        self.customDomain = customDomain
+        self.isDefault = isDefault
+        self.autoApproveDevelopers = autoApproveDevelopers
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case defaultDomain = "default_domain"
+        case customDomain = "custom_domain"
+        case isDefault = "is_default"
+        case autoApproveDevelopers = "auto_approve_developers"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+extension Portal: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "portals"
+}

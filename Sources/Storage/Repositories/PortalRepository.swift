@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+
+/// Portals: creation of the default one and resolution of the portal serving a host.
+public struct PortalRepository: Sendable {
+    let database: PortalDatabase
+
+    public init(_ database: PortalDatabase) {
+        self.database = database
+    }
+
+    /// The default portal, created with `name` and `domain` when there is none yet.
+    @discardableResult
+    public func ensureDefault(name: String, domain: String, now: Date = Date()) throws(StorageError) -> Portal {
+        try database.write { db in
+            if let existing = try Portal.filter(Column("is_default") == true).fetchOne(db) {
+                return existing
+            }
+            let portal = Portal(name: name, defaultDomain: domain, isDefault: true, createdAt: now)
+            try portal.insert(db)
+            return portal
+        }
+    }
+
+    /// Inserts a portal.
+    public func create(_ portal: Portal) throws(StorageError) {
+        try database.write { db in try portal.insert(db) }
+    }
+
+    /// The portal with this id.
+    public func find(id: String) throws(StorageError) -> Portal? {
+        try database.read { db in try Portal.fetchOne(db, key: id) }
+    }
+
+    /// The portal serving `host` (port stripped): custom domain first, then default domain,
+    /// then the default portal.
+    public func resolve(host: String?) throws(StorageError) -> Portal? {
+        let name = host.map(Self.hostName(of:)) ?? ""
+        return try database.read { db in
+            if !name.isEmpty,
+               let portal = try Portal.fetchOne(db, sql: """
+                   SELECT * FROM portals WHERE custom_domain = ? OR default_domain = ?
+                   ORDER BY custom_domain = ? DESC LIMIT 1
+                   """, arguments: [name, name, name]) {
+                return portal
+            }
+            return try Portal.filter(Column("is_default") == true).fetchOne(db)
+        }
+    }
+
+    /// `example.com:8443` → `example.com`; `[::1]:8443` → `[::1]`.
+    static func hostName(of host: String) -> String {
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            return String(host[...end]).lowercased()
+        }
+        return String(host.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+    }
+}

@@ -1,0 +1,322 @@
+# shellcheck shell=bash
+# Shared functions for scripts/run, scripts/test, scripts/bench and the
+# end-to-end tests (tests/e2e/conftest.py calls render_site, make_cert,
+# start_nginx and stop_nginx through `bash -c 'source scripts/lib.sh; ...'`).
+#
+# Sourcing this file has no side effects besides defining functions and
+# PORTAL_ROOT. Everything works as root or as a user with password-less sudo,
+# with no prompt and no standard input (CI=true).
+
+PORTAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian packages the portal needs to build, run and test.
+PORTAL_PACKAGES=(
+    nginx libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
+    pkg-config openssl ca-certificates curl sqlite3
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# as_root CMD...: run CMD as root (directly, or through password-less sudo).
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        die "need root or password-less sudo to run: $*"
+    fi
+}
+
+_pkg_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+_APT_UPDATED=0
+# apt_install PKG...: apt-get install without prompts (runs apt-get update once).
+apt_install() {
+    [ "$#" -gt 0 ] || return 0
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand (Debian 12 expected)"
+    if [ "$_APT_UPDATED" -eq 0 ]; then
+        log "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+        _APT_UPDATED=1
+    fi
+    log "installing: $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" </dev/null >&2 ||
+        die "apt-get install $* failed"
+}
+
+# ensure_packages [PKG...]: install the missing ones of PKG... (default: the
+# portal's packages, PORTAL_PACKAGES). Any nginx flavour counts as nginx.
+ensure_packages() {
+    local want=("$@") missing=() p
+    [ "${#want[@]}" -gt 0 ] || want=("${PORTAL_PACKAGES[@]}")
+    for p in "${want[@]}"; do
+        case $p in
+        nginx | nginx-light)
+            if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; then continue; fi
+            ;;
+        python3)
+            if command -v python3 >/dev/null 2>&1; then continue; fi
+            ;;
+        esac
+        _pkg_installed "$p" || missing+=("$p")
+    done
+    apt_install "${missing[@]}"
+}
+
+# ensure_python_test_deps: pytest and requests for the python3 on PATH. A
+# pyenv/venv python gets them from pip, Debian's own python3 from apt.
+ensure_python_test_deps() {
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    if python3 -c 'import pytest, requests' >/dev/null 2>&1; then
+        return 0
+    fi
+    local py
+    py=$(command -v python3)
+    if [ "$(readlink -f "$py")" = /usr/bin/python3 ] || [ "$(dirname "$(readlink -f "$py")")" = /usr/bin ]; then
+        apt_install python3-pytest python3-requests
+    else
+        log "pip install pytest requests (for $py)"
+        python3 -m pip install -q --disable-pip-version-check pytest requests </dev/null >&2 ||
+            die "pip install pytest requests failed"
+    fi
+    python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 still cannot import pytest and requests"
+}
+
+# ensure_swift: put Swift on PATH (/opt/swift/usr/bin if present), or fail.
+ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+        export PATH="$PATH:/opt/swift/usr/bin"
+    fi
+    command -v swift >/dev/null 2>&1 ||
+        die "Swift toolchain not found: install Swift 6.3 at /opt/swift (or put swift on PATH)"
+}
+
+nginx_bin() {
+    if command -v nginx >/dev/null 2>&1; then
+        command -v nginx
+    elif [ -x /usr/sbin/nginx ]; then
+        echo /usr/sbin/nginx
+    else
+        die "nginx not found (ensure_packages installs it)"
+    fi
+}
+
+# build_release: release build of portal-fcgi with the Swift stdlib linked
+# statically; build output goes to stderr, the binary's path to stdout.
+build_release() {
+    ensure_swift
+    local flags=(-c release --static-swift-stdlib)
+    log "swift build ${flags[*]} --product portal-fcgi"
+    (cd "$PORTAL_ROOT" && swift build "${flags[@]}" --product portal-fcgi </dev/null >&2) ||
+        die "release build failed"
+    local bindir
+    bindir=$(cd "$PORTAL_ROOT" && swift build "${flags[@]}" --show-bin-path </dev/null | tail -n 1)
+    [ -x "$bindir/portal-fcgi" ] || die "release build produced no $bindir/portal-fcgi"
+    printf '%s\n' "$bindir/portal-fcgi"
+}
+
+# make_cert DIR: self-signed certificate for localhost (DIR/cert.pem,
+# DIR/key.pem), SAN DNS:localhost and IP:127.0.0.1; kept if already there.
+make_cert() {
+    local dir=$1
+    mkdir -p "$dir"
+    if [ -s "$dir/cert.pem" ] && [ -s "$dir/key.pem" ]; then
+        return 0
+    fi
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 825 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,digitalSignature,keyCertSign" \
+        -addext "extendedKeyUsage=serverAuth" </dev/null >/dev/null 2>&1 ||
+        die "openssl could not make a certificate in $dir"
+    chmod 600 "$dir/key.pem"
+}
+
+# _sed_escape VALUE: escape VALUE for the replacement side of s|...|...|.
+_sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+
+# render_site_text HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME CERT KEY RATE BURST:
+# nginx/portal.conf with its placeholders filled, on stdout.
+render_site_text() {
+    sed -e "s|@HTTPS_PORT@|$(_sed_escape "$1")|g" \
+        -e "s|@HTTP_PORT@|$(_sed_escape "$2")|g" \
+        -e "s|@SOCKET@|$(_sed_escape "$3")|g" \
+        -e "s|@SERVER_NAME@|$(_sed_escape "$4")|g" \
+        -e "s|@CERT@|$(_sed_escape "$5")|g" \
+        -e "s|@KEY@|$(_sed_escape "$6")|g" \
+        -e "s|@AUTH_RATE@|$(_sed_escape "$7")|g" \
+        -e "s|@AUTH_BURST@|$(_sed_escape "$8")|g" \
+        "$PORTAL_ROOT/nginx/portal.conf"
+}
+
+# render_site VAR HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME: write
+# VAR/portal-site.conf (from nginx/portal.conf) and VAR/nginx.conf (from
+# nginx/nginx.conf.in). Environment: PORTAL_CERT and PORTAL_KEY (default
+# VAR/tls/{cert,key}.pem), PORTAL_AUTH_RATE (10r/s), PORTAL_AUTH_BURST (20),
+# PORTAL_NGINX_WORKERS (1).
+render_site() {
+    local var=$1 https_port=$2 http_port=$3 socket=$4 server_name=${5:-localhost}
+    local cert=${PORTAL_CERT:-$var/tls/cert.pem} key=${PORTAL_KEY:-$var/tls/key.pem}
+    local rate=${PORTAL_AUTH_RATE:-10r/s} burst=${PORTAL_AUTH_BURST:-20}
+    local workers=${PORTAL_NGINX_WORKERS:-1} user_directive=""
+    mkdir -p "$var/log" "$var/nginx-tmp"
+    if [ "$(id -u)" -eq 0 ]; then
+        # nginx workers run as the pool's user so they can use its 0660 socket.
+        user_directive="user $(id -un) $(id -gn);"
+    fi
+    render_site_text "$https_port" "$http_port" "$socket" "$server_name" "$cert" "$key" "$rate" "$burst" \
+        >"$var/portal-site.conf"
+    sed -e "s|@VAR@|$(_sed_escape "$var")|g" \
+        -e "s|@USER_DIRECTIVE@|$(_sed_escape "$user_directive")|g" \
+        -e "s|@WORKER_PROCESSES@|$(_sed_escape "$workers")|g" \
+        "$PORTAL_ROOT/nginx/nginx.conf.in" >"$var/nginx.conf"
+}
+
+# write_config VAR: write VAR/portal.json for scripts/run and scripts/bench
+# (paths inside it are relative to VAR). Environment: PORTAL_WORKERS (cores),
+# PORTAL_THREADS (4), PORTAL_SOCKET_MODE (0660), PORTAL_LOG_LEVEL (info).
+write_config() {
+    local var=$1
+    local workers=${PORTAL_WORKERS:-$(nproc 2>/dev/null || echo 2)}
+    mkdir -p "$var/run" "$var/log"
+    cat >"$var/portal.json" <<EOF
+{
+  "socket_path": "run/portal.sock",
+  "socket_mode": "${PORTAL_SOCKET_MODE:-0660}",
+  "database_path": "portal.sqlite",
+  "pid_file": "run/portal.pid",
+  "workers": $workers,
+  "threads_per_worker": ${PORTAL_THREADS:-4},
+  "max_requests": 10000,
+  "graceful_timeout_seconds": 30,
+  "max_body_bytes": 1048576,
+  "log_level": "${PORTAL_LOG_LEVEL:-info}",
+  "argon2": {"memory_kib": 19456, "iterations": 2, "parallelism": 1},
+  "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
+  "default_portal": {"name": "Developer Portal", "domain": "localhost"}
+}
+EOF
+}
+
+# pid_alive PID: true if PID is a live process (not a zombie).
+pid_alive() {
+    local pid=$1 state
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    [ "$state" != Z ]
+}
+
+# pid_from_file FILE: the pid in FILE if that process is alive, else nothing
+# (and status 1).
+pid_from_file() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(tr -dc 0-9 <"$1")
+    pid_alive "$pid" || return 1
+    printf '%s\n' "$pid"
+}
+
+# stop_pid PID TIMEOUT [SIGNAL]: send SIGNAL (TERM) and wait up to TIMEOUT
+# seconds for PID to exit, then SIGKILL it.
+stop_pid() {
+    local pid=$1 timeout=${2:-10} sig=${3:-TERM} i
+    pid_alive "$pid" || return 0
+    kill "-$sig" "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < timeout * 10; i++)); do
+        pid_alive "$pid" || return 0
+        sleep 0.1
+    done
+    warn "pid $pid did not exit within ${timeout}s of SIG$sig: sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        pid_alive "$pid" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# start_nginx VAR: check and start nginx with VAR/nginx.conf (as a daemon,
+# pid in VAR/nginx.pid); fails if it does not come up.
+start_nginx() {
+    local var=$1 nginx i pid
+    nginx=$(nginx_bin)
+    mkdir -p "$var/log" "$var/nginx-tmp"
+    if pid=$(pid_from_file "$var/nginx.pid"); then
+        die "nginx for $var is already running (pid $pid)"
+    fi
+    rm -f "$var/nginx.pid"
+    "$nginx" -t -q -p "$var" -e "$var/log/nginx-error.log" -c "$var/nginx.conf" </dev/null ||
+        die "nginx rejected $var/nginx.conf (see above and $var/log/nginx-error.log)"
+    "$nginx" -p "$var" -e "$var/log/nginx-error.log" -c "$var/nginx.conf" </dev/null ||
+        die "nginx did not start (see $var/log/nginx-error.log)"
+    for ((i = 0; i < 50; i++)); do
+        if pid_from_file "$var/nginx.pid" >/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 "$var/log/nginx-error.log" >&2 2>/dev/null || true
+    die "nginx did not write $var/nginx.pid"
+}
+
+# stop_nginx VAR: stop the nginx started by start_nginx VAR (if running).
+stop_nginx() {
+    local var=$1 pid
+    if pid=$(pid_from_file "$var/nginx.pid"); then
+        stop_pid "$pid" 10 TERM
+    fi
+    rm -f "$var/nginx.pid"
+}
+
+# wait_for_socket PATH TIMEOUT [PID]: wait until the unix socket PATH exists;
+# fails early if PID (the pool) exits meanwhile.
+wait_for_socket() {
+    local path=$1 timeout=${2:-30} pid=${3:-} i
+    for ((i = 0; i < timeout * 10; i++)); do
+        [ -S "$path" ] && return 0
+        if [ -n "$pid" ] && ! pid_alive "$pid"; then
+            printf 'error: the pool (pid %s) exited before creating %s\n' "$pid" "$path" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    printf 'error: no socket at %s after %ss\n' "$path" "$timeout" >&2
+    return 1
+}
+
+# wait_for_health URL CACERT TIMEOUT: wait until URL answers 200.
+wait_for_health() {
+    local url=$1 cacert=$2 timeout=${3:-15} i
+    for ((i = 0; i < timeout * 10; i++)); do
+        if curl -fsS -o /dev/null --max-time 2 --cacert "$cacert" "$url" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    curl -sS --max-time 2 --cacert "$cacert" -i "$url" >&2 || true
+    return 1
+}
+
+# free_port: print a TCP port that is free right now on all interfaces.
+free_port() {
+    python3 -c 'import socket
+s = socket.socket()
+s.bind(("", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# port_in_use PORT: true if something listens on TCP PORT.
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}

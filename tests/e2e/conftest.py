@@ -1,0 +1,438 @@
+"""End-to-end fixtures: a real nginx (TLS) in front of a real portal-fcgi pool.
+
+The session fixture `portal` makes a temp dir, writes a config, makes a
+self-signed certificate, renders nginx's config from nginx/portal.conf and
+nginx/nginx.conf.in through scripts/lib.sh (the same code scripts/run uses),
+starts `$PORTAL_BIN serve` and nginx on free ports, waits for /health and
+yields a `Portal`. Teardown stops nginx and the pool (SIGTERM, then SIGKILL),
+also when tests fail; on failure the tails of the logs are printed at the end
+and the temp dir is kept.
+
+PORTAL_BIN names the binary (scripts/test passes the release build); without
+it .build/release/portal-fcgi or .build/debug/portal-fcgi is used.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "scripts" / "lib.sh"
+
+# (label, path) of logs whose tails are printed when something failed.
+_LOGS: list[tuple[str, Path]] = []
+_TEMP_DIRS: list[Path] = []
+
+# Fast hashing for tests: the parameters come from the config like in production.
+TEST_CONFIG = {
+    "socket_path": "run/portal.sock",
+    "socket_mode": "0660",
+    "database_path": "portal.sqlite",
+    "pid_file": "run/portal.pid",
+    "workers": 2,
+    "threads_per_worker": 4,
+    "max_requests": 10000,
+    "graceful_timeout_seconds": 10,
+    "max_body_bytes": 1048576,
+    "log_level": "info",
+    "argon2": {"memory_kib": 1024, "iterations": 1, "parallelism": 1},
+    "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
+    "default_portal": {"name": "Developer Portal", "domain": "localhost"},
+}
+
+
+def lib(func: str, *args, env: dict | None = None, timeout: float = 60) -> str:
+    """Run one function of scripts/lib.sh; raise with its output if it fails."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        ["bash", "-c", 'source "$0" && "$@"', str(LIB), func, *map(str, args)],
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"scripts/lib.sh {func} {' '.join(map(str, args))} failed ({proc.returncode}):\n"
+            f"{proc.stdout}{proc.stderr}"
+        )
+    return proc.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("", 0))
+        return s.getsockname()[1]
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError as e:
+        return f"({path}: {e})"
+    return "\n".join(text[-lines:])
+
+
+def find_binary() -> Path:
+    env = os.environ.get("PORTAL_BIN")
+    if env:
+        p = Path(env)
+        if not (p.is_file() and os.access(p, os.X_OK)):
+            pytest.fail(f"PORTAL_BIN={env} is not an executable file", pytrace=False)
+        return p
+    for cand in (ROOT / ".build/release/portal-fcgi", ROOT / ".build/debug/portal-fcgi"):
+        if cand.is_file() and os.access(cand, os.X_OK):
+            return cand
+    pytest.fail("no portal-fcgi binary: set PORTAL_BIN or build it (scripts/test does)", pytrace=False)
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Cookie policy that stores and sends nothing: tests pass cookies explicitly."""
+
+    def set_ok(self, cookie, request):
+        return False
+
+    def return_ok(self, cookie, request):
+        return False
+
+
+def new_email() -> str:
+    return f"dev-{uuid.uuid4().hex[:16]}@example.com"
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Nginx:
+    """One nginx instance rendered from the project's templates."""
+
+    var: Path
+    https_port: int
+    http_port: int
+    error_log: Path = field(init=False)
+    access_log: Path = field(init=False)
+
+    def __post_init__(self):
+        self.error_log = self.var / "log" / "nginx-error.log"
+        self.access_log = self.var / "log" / "nginx-access.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"https://localhost:{self.https_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://localhost:{self.http_port}"
+
+    def stop(self):
+        lib("stop_nginx", self.var)
+
+
+def start_nginx(var: Path, socket_path: Path, cert: Path, key: Path, rate: str, burst: int) -> Nginx:
+    """Render the site for `socket_path` into `var` and start nginx on free ports."""
+    var.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PORTAL_CERT": str(cert),
+        "PORTAL_KEY": str(key),
+        "PORTAL_AUTH_RATE": rate,
+        "PORTAL_AUTH_BURST": str(burst),
+        "PORTAL_NGINX_WORKERS": "1",
+    }
+    last_error = None
+    for _ in range(3):  # a free port can be taken between the check and nginx's bind
+        https_port, http_port = free_port(), free_port()
+        if https_port == http_port:
+            continue
+        lib("render_site", var, https_port, http_port, socket_path, "localhost", env=env)
+        try:
+            lib("start_nginx", var)
+        except RuntimeError as e:
+            last_error = e
+            continue
+        ngx = Nginx(var, https_port, http_port)
+        _LOGS.append((f"nginx error log ({var.name})", ngx.error_log))
+        return ngx
+    pytest.fail(f"nginx did not start:\n{last_error}", pytrace=False)
+
+
+class Portal:
+    """A running nginx + pool pair, with helpers to talk to it over HTTPS."""
+
+    def __init__(self, root: Path, binary: Path):
+        self.root = root
+        self.binary = binary
+        self.config_path = root / "portal.json"
+        self.config = json.loads(json.dumps(TEST_CONFIG))
+        self.socket_path = root / self.config["socket_path"]
+        self.pid_file = root / self.config["pid_file"]
+        self.database_path = root / self.config["database_path"]
+        self.pool_log = root / "log" / "portal.log"
+        self.cert = root / "tls" / "cert.pem"
+        self.key = root / "tls" / "key.pem"
+        self.proc: subprocess.Popen | None = None
+        self.nginx: Nginx | None = None
+        self.session = self.new_session()
+
+    # --- lifecycle -------------------------------------------------------
+
+    def start(self):
+        (self.root / "run").mkdir(parents=True, exist_ok=True)
+        (self.root / "log").mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(json.dumps(self.config, indent=2))
+        lib("make_cert", self.root / "tls")
+        _LOGS.append(("portal pool log", self.pool_log))
+
+        log = open(self.pool_log, "ab")
+        self.proc = subprocess.Popen(
+            [str(self.binary), "serve", "--config", str(self.config_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=self.root,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while not self.socket_path.is_socket():
+            if self.proc.poll() is not None:
+                self._fail_start(f"the pool exited with status {self.proc.returncode} before creating its socket")
+            if time.monotonic() > deadline:
+                self._fail_start(f"the pool created no socket at {self.socket_path} within 60 s")
+            time.sleep(0.05)
+
+        self.nginx = start_nginx(self.root, self.socket_path, self.cert, self.key, rate="1000r/s", burst=1000)
+
+        deadline = time.monotonic() + 20
+        last = None
+        while True:
+            try:
+                r = self.session.get(self.url("/health"), timeout=5)
+                if r.status_code == 200:
+                    break
+                last = f"{r.status_code} {r.text[:300]!r}"
+            except requests.RequestException as e:
+                last = repr(e)
+            if self.proc.poll() is not None:
+                self._fail_start(f"the pool exited with status {self.proc.returncode}")
+            if time.monotonic() > deadline:
+                self._fail_start(f"/health did not answer 200 within 20 s (last: {last})")
+            time.sleep(0.1)
+
+    def _fail_start(self, why: str):
+        msg = [f"e2e setup failed: {why}", f"--- pool log {self.pool_log}:", tail(self.pool_log, 40)]
+        if self.nginx:
+            msg += [f"--- nginx error log {self.nginx.error_log}:", tail(self.nginx.error_log, 20)]
+        self.stop()
+        pytest.fail("\n".join(msg), pytrace=False)
+
+    def stop(self) -> int | None:
+        """Stop nginx, then the pool (SIGTERM, 20 s, SIGKILL); return the pool's exit status."""
+        if self.nginx is not None:
+            try:
+                self.nginx.stop()
+            except RuntimeError as e:
+                print(e)
+        rc = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    rc = self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+                    rc = "SIGKILL after 20 s"
+            else:
+                rc = self.proc.returncode
+        return rc
+
+    # --- HTTP helpers ----------------------------------------------------
+
+    @property
+    def https_port(self) -> int:
+        return self.nginx.https_port
+
+    @property
+    def base_url(self) -> str:
+        return self.nginx.base_url
+
+    @property
+    def http_url(self) -> str:
+        return self.nginx.http_url
+
+    @property
+    def nginx_error_log(self) -> Path:
+        return self.nginx.error_log
+
+    @property
+    def nginx_access_log(self) -> Path:
+        return self.nginx.access_log
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def new_session(self) -> requests.Session:
+        """A requests.Session trusting the test certificate and keeping no cookies."""
+        s = requests.Session()
+        # Ignore the environment: REQUESTS_CA_BUNDLE would override `verify`, and a
+        # proxy setting must not catch loopback requests.
+        s.trust_env = False
+        s.verify = str(self.cert)
+        s.cookies.set_policy(_NoCookies())
+        return s
+
+    def supervisor_pid(self) -> int:
+        return self.proc.pid
+
+    def raw(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+            port: int | None = None, timeout: float = 15) -> RawResponse:
+        """One request with http.client, which sends the path and body bytes exactly as given
+        (requests/urllib3 would re-encode a malformed percent-escape)."""
+        ctx = ssl.create_default_context(cafile=str(self.cert))
+        conn = http.client.HTTPSConnection("localhost", port or self.https_port, context=ctx, timeout=timeout)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in (headers or {}).items():
+                conn.putheader(k, v)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return RawResponse(resp.status, resp.headers, resp.read())
+        finally:
+            conn.close()
+
+    # --- the developer API (seed 000) ------------------------------------
+
+    def register(self, email: str | None = None, password: str = "correct horse battery",
+                 meta: str = '{"full_name":"User"}', session: requests.Session | None = None):
+        data = {"email": email or new_email(), "password": password, "meta": meta}
+        return (session or self.session).post(self.url("/api/v1/register"), data=data, timeout=15)
+
+    def login(self, email: str, password: str = "correct horse battery") -> str:
+        """Log in with HTTP Basic; return the portal_session cookie value."""
+        r = self.session.get(self.url("/api/v1/auth"), auth=(email, password), timeout=15)
+        assert r.status_code == 204, f"login: {r.status_code} {r.text!r}"
+        return session_cookie(r)
+
+    def new_developer(self, password: str = "correct horse battery", full_name: str = "User"):
+        """Register and log in a fresh developer: (email, password, developer dict, cookie)."""
+        email = new_email()
+        r = self.register(email, password, json.dumps({"full_name": full_name}))
+        assert r.status_code == 200, f"register: {r.status_code} {r.text!r}"
+        return email, password, r.json()["developer"], self.login(email, password)
+
+    def as_developer(self, cookie: str) -> dict:
+        return {"Cookie": f"portal_session={cookie}"}
+
+
+def set_cookie_headers(resp: requests.Response) -> list[str]:
+    """Every Set-Cookie header of a response, unmerged."""
+    return resp.raw.headers.getlist("Set-Cookie")
+
+
+def session_cookie(resp: requests.Response) -> str:
+    for header in set_cookie_headers(resp):
+        name, _, rest = header.partition("=")
+        if name.strip() == "portal_session":
+            return rest.split(";", 1)[0].strip()
+    raise AssertionError(f"no portal_session cookie in {set_cookie_headers(resp)!r}")
+
+
+def json_body(resp) -> object:
+    """The JSON body of a requests.Response or RawResponse, checking Content-Type."""
+    if isinstance(resp, RawResponse):
+        ctype = resp.headers.get("Content-Type", "")
+        body = resp.body
+    else:
+        ctype = resp.headers.get("Content-Type", "")
+        body = resp.content
+    assert ctype.startswith("application/json"), f"Content-Type {ctype!r}, body {body[:300]!r}"
+    return json.loads(body)
+
+
+def assert_message(resp, status: int):
+    """A 000-family error: the status and a JSON body {"message": non-empty string}."""
+    code = resp.status_code if isinstance(resp, requests.Response) else resp.status
+    body = resp.content if isinstance(resp, requests.Response) else resp.body
+    assert code == status, f"expected {status}, got {code}: {body[:300]!r}"
+    data = json_body(resp)
+    assert isinstance(data, dict) and isinstance(data.get("message"), str) and data["message"], data
+    return data
+
+
+# --- fixtures -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def portal(request):
+    binary = find_binary()
+    root = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
+    p = Portal(root, binary)
+    _TEMP_DIRS.append(root)  # removed at the end unless something failed
+    try:
+        p.start()
+        yield p
+    finally:
+        rc = p.stop()
+    assert rc == 0, f"the pool exited with {rc} on SIGTERM (expected 0); log: {p.pool_log}"
+
+
+@pytest.fixture(scope="session")
+def extra_nginx(portal):
+    """Factory for more nginx instances in front of the same pool (or another socket),
+    e.g. with a strict rate limit; all are stopped at the end of the session."""
+    started: list[Nginx] = []
+
+    def make(name: str, rate: str = "1000r/s", burst: int = 1000, socket_path: Path | None = None) -> Nginx:
+        ngx = start_nginx(portal.root / name, socket_path or portal.socket_path, portal.cert, portal.key,
+                          rate=rate, burst=burst)
+        started.append(ngx)
+        return ngx
+
+    yield make
+    for ngx in started:
+        try:
+            ngx.stop()
+        except RuntimeError as e:
+            print(e)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """On failure print the tails of the logs and keep the temp dirs; else remove them."""
+    stats = terminalreporter.stats
+    if not (stats.get("failed") or stats.get("error")):
+        for d in _TEMP_DIRS:
+            shutil.rmtree(d, ignore_errors=True)
+        return
+    terminalreporter.section("tails of the portal's and nginx's logs")
+    for label, path in _LOGS:
+        terminalreporter.write_line(f"--- {label}: {path}")
+        terminalreporter.write_line(tail(path, 60))
+    for d in _TEMP_DIRS:
+        terminalreporter.write_line(f"(kept {d} for inspection)")

@@ -1,0 +1,166 @@
+"""The pool behind nginx: rolling restart under load, a killed worker, the rate
+limit on login/register, and JSON when the pool is down."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import json_body
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def health_pids(portal, n: int) -> set:
+    s = portal.new_session()
+    return {s.get(portal.url("/health"), timeout=10).json()["pid"] for _ in range(n)}
+
+
+class HealthLoad:
+    """Threads that GET /health until stopped, recording every outcome."""
+
+    def __init__(self, portal, threads: int = 4):
+        self.portal = portal
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.results = []  # (status or exception text, pid or None)
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        s = self.portal.new_session()
+        while not self.stop.is_set():
+            try:
+                r = s.get(self.portal.url("/health"), timeout=20)
+                pid = r.json().get("pid") if r.status_code == 200 else None
+                outcome = (r.status_code, pid)
+            except (requests.RequestException, ValueError) as e:
+                outcome = (repr(e), None)
+            with self.lock:
+                self.results.append(outcome)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.results)
+
+    def last_pids(self, n: int) -> list:
+        with self.lock:
+            return [pid for _, pid in self.results[-n:]]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+def wait_until(pred, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_sighup_rolling_restart_drops_no_request(portal):
+    supervisor = portal.supervisor_pid()
+    before = health_pids(portal, 30)
+    assert all(parent_of(p) == supervisor for p in before)
+
+    with HealthLoad(portal, threads=4) as load:
+        wait_until(lambda: load.count() >= 40, 30, "40 requests before SIGHUP")
+        os.kill(supervisor, signal.SIGHUP)
+        hup_at = load.count()
+        # Keep the load on until every answer comes from a new worker, and at least 200 in all.
+        wait_until(
+            lambda: load.count() >= max(200, hup_at + 60)
+            and not (set(load.last_pids(24)) & before),
+            60,
+            "answers from new workers only",
+        )
+        results = list(load.results)
+
+    failures = [r for r in results if r[0] != 200]
+    assert not failures, f"{len(failures)} of {len(results)} requests failed during SIGHUP: {failures[:5]}"
+    assert portal.proc.poll() is None, "the supervisor exited on SIGHUP"
+    after = health_pids(portal, 30)
+    assert not (after & before), f"old workers still answer: {after & before}"
+    assert all(parent_of(p) == supervisor for p in after)
+    assert len(after) >= 2, f"after the reload only {after} answer (2 workers configured)"
+
+
+def test_killed_worker_is_replaced(portal):
+    supervisor = portal.supervisor_pid()
+    victim = portal.session.get(portal.url("/health"), timeout=10).json()["pid"]
+    assert parent_of(victim) == supervisor  # only ever kill our own pool's worker
+    os.kill(victim, signal.SIGKILL)
+
+    def replaced():
+        pids = health_pids(portal, 12)
+        return victim not in pids and len(pids) >= 2
+
+    wait_until(replaced, 15, f"a replacement for worker {victim}")
+    assert portal.proc.poll() is None
+    with HealthLoad(portal, threads=2) as load:
+        wait_until(lambda: load.count() >= 40, 30, "40 requests after the respawn")
+    assert all(status == 200 for status, _ in load.results), load.results[:5]
+
+
+# --- nginx rate limit -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict(extra_nginx):
+    """A second nginx in front of the same pool with rate 1r/m, burst 1."""
+    return extra_nginx("strict", rate="1r/m", burst=1)
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/api/v1/auth"), ("POST", "/api/v1/register"),
+                                          ("POST", "/api/v1/forgot-password")])
+def test_rate_limit_answers_429_json(portal, strict, method, path):
+    s = portal.new_session()
+    statuses = []
+    last = None
+    for _ in range(5):
+        last = s.request(method, strict.base_url + path, data={} if method == "POST" else None, timeout=15)
+        statuses.append(last.status_code)
+    assert 429 in statuses, statuses
+    assert statuses[-1] == 429, statuses
+    assert all(st < 500 for st in statuses), statuses
+    assert json_body(last) == {"message": "API rate limit exceeded"}
+    assert last.headers["Content-Type"] == "application/json"
+    assert last.headers.get("Strict-Transport-Security") == "max-age=31536000"
+
+
+def test_rate_limit_does_not_touch_other_paths(portal, strict):
+    s = portal.new_session()
+    statuses = [s.get(strict.base_url + "/health", timeout=10).status_code for _ in range(10)]
+    assert statuses == [200] * 10, statuses
+
+
+# --- pool down ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dead(extra_nginx, portal):
+    """nginx pointed at a socket nobody listens on."""
+    return extra_nginx("dead", socket_path=portal.root / "run" / "nobody.sock")
+
+
+def test_pool_down_gives_api_clients_json(portal, dead):
+    s = portal.new_session()
+    r = s.get(dead.base_url + "/api/v1/developer", timeout=15)
+    assert r.status_code == 502, r.status_code
+    assert json_body(r) == {"message": "Service unavailable"}
+    r = s.post(dead.base_url + "/api/v1/register", data={"email": "a@b.c"}, timeout=15)
+    assert r.status_code == 502
+    assert json_body(r) == {"message": "Service unavailable"}
