@@ -56,3 +56,10 @@ public struct PortalRepository: Sendable {
         return String(host.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
     }
 }
+
+extension PortalRepository {
+    /// Saves every column of an existing portal.
+    public func update(_ portal: Portal) throws(StorageError) {
+        try database.write { db in try portal.update(db) }
+    }
+}

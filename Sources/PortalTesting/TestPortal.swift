@@ -1,0 +1,112 @@
+import Foundation
+import Handlers
+import Logging
+import Storage
+import Templates
+
+/// An application over a fresh SQLite file in a temporary directory, driven in process:
+/// the same `Application` the workers run, without nginx or FastCGI.
+public final class TestPortal: @unchecked Sendable {
+    public let directory: URL
+    public let database: PortalDatabase
+    public let application: Application
+    public let defaultPortal: Portal
+    /// The clock handlers see; tests move it to cross expiry boundaries.
+    public var now: Date {
+        get { clock.withLock { $0 } }
+        set { clock.withLock { $0 = newValue } }
+    }
+    private let clock: LockedValue<Date>
+
+    /// Cheap argon2 parameters so tests run fast; the hasher is the real one.
+    public static let fastArgon2 = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+
+    public init(
+        argon2: Argon2Parameters = TestPortal.fastArgon2,
+        settings: HandlerSettings = HandlerSettings(),
+        autoApprove: Bool = true
+    ) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("portal-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try PortalDatabase(DatabaseSettings(path: directory.appendingPathComponent("portal.sqlite").path))
+        try database.migrate()
+        var portal = try PortalRepository(database).ensureDefault(name: "Test Portal", domain: "localhost")
+        if !autoApprove {
+            portal.autoApproveDevelopers = false
+            try PortalRepository(database).update(portal)
+        }
+        defaultPortal = portal
+        let clock = LockedValue(Date())
+        self.clock = clock
+        let services = Services(
+            database: database, passwords: try PasswordHasher(parameters: argon2, maxConcurrent: 2),
+            settings: settings, pages: try PageRenderer(), now: { clock.withLock { $0 } })
+        application = Application(services: services, logger: Logger(label: "test"))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Sends a request through the application.
+    public func send(
+        _ method: String, _ uri: String, headers: [(String, String)] = [], body: [UInt8] = [], host: String = "localhost"
+    ) -> TestResponse {
+        var all = HTTPHeaders([("Host", host)])
+        for (name, value) in headers { all.add(name, value) }
+        return TestResponse(application.respond(to: RawRequest(method: method, uri: uri, headers: all, body: body)))
+    }
+
+    /// Sends an `application/x-www-form-urlencoded` body.
+    public func sendForm(
+        _ method: String, _ uri: String, _ fields: [(String, String)], headers: [(String, String)] = []
+    ) -> TestResponse {
+        send(method, uri, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: Array(FormEncoding.encode(fields).utf8))
+    }
+}
+
+/// A response with helpers for assertions.
+public struct TestResponse: Sendable {
+    public let response: Response
+    public init(_ response: Response) { self.response = response }
+
+    public var status: Int { response.status }
+    public var headers: HTTPHeaders { response.headers }
+    public var text: String { String(decoding: response.body, as: UTF8.self) }
+    /// The body parsed as JSON (nil if it is not JSON).
+    public var json: JSON? { try? JSON.parse(response.body) }
+
+    /// The `portal_session` value from `Set-Cookie`, if set.
+    public var sessionCookie: String? {
+        for value in headers.values("set-cookie") where value.hasPrefix("portal_session=") {
+            let cookie = value.dropFirst("portal_session=".count).prefix { $0 != ";" }
+            return cookie.isEmpty ? nil : String(cookie)
+        }
+        return nil
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding for test bodies.
+public enum FormEncoding {
+    public static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// A value behind a lock.
+final class LockedValue<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Handlers
+import PortalTesting
+import Testing
+
+/// The real pool: `portal-fcgi serve` from the build folder, spoken to over its FastCGI socket.
+@Suite(.serialized) struct WorkerPoolTests {
+    @Test func servesRequestsFromSeveralWorkerProcesses() throws {
+        let pool = try PoolProcess(workers: 2, threads: 4)
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 })
+        var answeringPids: Set<Int64> = []
+        for _ in 0..<40 {
+            let reply = try pool.client.send(method: "GET", uri: "/health")
+            #expect(reply.status == 200)
+            if case .int(let pid)? = try JSON.parse(reply.body)["pid"] { answeringPids.insert(pid) }
+        }
+        #expect(answeringPids.isSubset(of: Set(pool.workerPids.map { Int64($0) })))
+    }
+
+    @Test func concurrentRegistrationsFromTwoProcessesAllCommit() throws {
+        let pool = try PoolProcess(workers: 2, threads: 4)
+        let results = LockedResults()
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            let body = "email=dev\(index)%40example.com&password=correct-horse&meta=%7B%22full_name%22%3A%22D%22%7D"
+            let reply = try? pool.client.send(
+                method: "POST", uri: "/api/v1/register",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
+            results.append(reply?.status ?? -1)
+        }
+        #expect(results.values.count == 40)
+        #expect(results.values.allSatisfy { $0 == 200 }, "statuses: \(results.values)")
+        #expect(!pool.log.contains("database is locked"))
+    }
+
+    @Test func killedWorkerIsReplacedWithinOneSecond() throws {
+        let pool = try PoolProcess(workers: 2, threads: 2)
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 })
+        let before = pool.workerPids
+        let victim = try #require(before.first)
+        kill(victim, SIGKILL)
+        let replaced = pool.wait(timeout: 1) {
+            let now = pool.workerPids
+            return now.count == 2 && !now.contains(victim)
+        }
+        #expect(replaced, "log: \(pool.log)")
+        #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
+        #expect(pool.log.contains("worker died"))
+    }
+
+    @Test func workerThatKeepsDyingYoungIsRespawnedWithBackoff() throws {
+        let pool = try PoolProcess(workers: 1, threads: 1)
+        for _ in 0..<3 {
+            #expect(pool.wait(timeout: 3) { pool.workerPids.count == 1 })
+            if let pid = pool.workerPids.first { kill(pid, SIGKILL) }
+            _ = pool.wait(timeout: 1) { pool.workerPids.isEmpty }
+        }
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 })
+        #expect(pool.log.contains("backing off"))
+        #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
+    }
+
+    @Test func reloadUnderLoadDropsNoRequestAndReplacesWorkers() throws {
+        let pool = try PoolProcess(workers: 2, threads: 2)
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 })
+        let before = pool.workerPids
+        let results = LockedResults()
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                for _ in 0..<60 {
+                    let status = (try? pool.client.send(method: "GET", uri: "/health").status) ?? -1
+                    results.append(status)
+                }
+            }
+        }
+        usleep(100_000)
+        pool.signal(SIGHUP)
+        group.wait()
+        #expect(results.values.count == 240)
+        #expect(results.values.allSatisfy { $0 == 200 }, "failed: \(results.values.filter { $0 != 200 })")
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 && pool.workerPids.isDisjoint(with: before) })
+        #expect(pool.log.contains("pool reloaded"))
+    }
+
+    @Test func terminateFinishesInFlightRequest() throws {
+        let pool = try PoolProcess(workers: 1, threads: 2)
+        let body = Array("email=inflight%40example.com&password=correct-horse&meta=%7B%22full_name%22%3A%22I%22%7D".utf8)
+        // The worker has accepted the request and is reading its body when SIGTERM arrives.
+        let connection = try pool.client.start(
+            method: "POST", uri: "/api/v1/register",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")], contentLength: body.count)
+        usleep(200_000)
+        pool.signal(SIGTERM)
+        usleep(300_000)
+        #expect(pool.process.isRunning)
+        let reply = try connection.finish(body: body)
+        #expect(reply.status == 200)
+        #expect(reply.text.contains("inflight@example.com"))
+        #expect(pool.wait(timeout: 10) { !pool.process.isRunning })
+        #expect(pool.process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: pool.socketPath))
+    }
+
+    @Test func workerIsRecycledAfterMaxRequests() throws {
+        let pool = try PoolProcess(workers: 1, threads: 1, extraConfig: ["max_requests": "5"])
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 })
+        let first = pool.workerPids
+        for _ in 0..<5 { #expect(try pool.client.send(method: "GET", uri: "/health").status == 200) }
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 && pool.workerPids != first })
+        #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
+        #expect(pool.log.contains("max_requests reached"))
+    }
+
+    @Test func secondPoolOnTheSameSocketIsRefused() throws {
+        let pool = try PoolProcess(workers: 1, threads: 1)
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: PoolProcess.executable)
+        second.arguments = ["serve", "--config", pool.configPath]
+        let errors = Pipe()
+        second.standardError = errors
+        try second.run()
+        second.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus == 1)
+        #expect(message.contains("another pool"))
+        #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
+    }
+
+    @Test func oversizedBodyIsRefusedWithoutCrashing() throws {
+        let pool = try PoolProcess(workers: 1, threads: 1, extraConfig: ["max_body_bytes": "2048"])
+        let reply = try pool.client.send(
+            method: "POST", uri: "/api/v1/register",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(repeating: UInt8(ascii: "a"), count: 5000))
+        #expect(reply.status == 413)
+        #expect(reply.text.contains("\"message\""))
+        #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
+    }
+}
+
+/// Results gathered from several threads.
+final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int] = []
+    func append(_ status: Int) { lock.lock(); statuses.append(status); lock.unlock() }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return statuses }
+}
