@@ -40,6 +40,7 @@ let package = Package(
                 "Storage",
                 "Templates",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -11,7 +11,7 @@ PORTAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages the portal needs to build, run and test.
 PORTAL_PACKAGES=(
-    nginx libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
+    nginx python3 libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
     pkg-config openssl ca-certificates curl sqlite3
 )
 
@@ -146,7 +146,8 @@ make_cert() {
 _sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
 # render_site_text HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME CERT KEY RATE BURST:
-# nginx/portal.conf with its placeholders filled, on stdout.
+# nginx/portal.conf with its placeholders filled, on stdout (the redirect
+# leaves out the port when it is 443).
 render_site_text() {
     sed -e "s|@HTTPS_PORT@|$(_sed_escape "$1")|g" \
         -e "s|@HTTP_PORT@|$(_sed_escape "$2")|g" \
@@ -156,6 +157,7 @@ render_site_text() {
         -e "s|@KEY@|$(_sed_escape "$6")|g" \
         -e "s|@AUTH_RATE@|$(_sed_escape "$7")|g" \
         -e "s|@AUTH_BURST@|$(_sed_escape "$8")|g" \
+        -e 's|https://\$host:443\$request_uri|https://$host$request_uri|' \
         "$PORTAL_ROOT/nginx/portal.conf"
 }
 

@@ -11,7 +11,7 @@ struct PortalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal-fcgi",
         abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
-        subcommands: [Serve.self, Migrate.self, Worker.self]
+        subcommands: [Serve.self, Migrate.self, Worker.self, Portals.self, Catalog.self]
     )
 }
 
@@ -93,6 +93,7 @@ extension PortalCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "Pid of the supervisor; the worker stops when it goes away.") var supervisor: Int32?
         @Option(help: "Slot number in the pool (for logs).") var slot: Int?
+        @Option(help: "Descriptor to write the pid to once accepting.") var readyFd: Int32?
 
         func run() throws {
             Signals.block(FastCGIWorker.stopSignals)
@@ -105,7 +106,8 @@ extension PortalCommand {
                 let database = try PortalDatabase(config.databaseSettings)
                 let passwords = try PasswordHasher(
                     parameters: config.argon2, maxConcurrent: ProcessInfo.processInfo.activeProcessorCount)
-                services = Services(database: database, passwords: passwords, settings: config.handlerSettings, pages: try PageRenderer())
+                services = try Services(
+                    database: database, passwords: passwords, settings: config.handlerSettings, pages: try PageRenderer(), logger: logger)
             } catch {
                 logger.critical("worker cannot start", metadata: ["error": "\(error)"])
                 throw ExitCode(1)
@@ -116,7 +118,7 @@ extension PortalCommand {
                     threads: config.threadsPerWorker, maxRequests: config.maxRequests,
                     maxBodyBytes: config.maxBodyBytes, gracefulTimeout: config.gracefulTimeout),
                 logger: logger)
-            throw ExitCode(worker.run(supervisor: supervisor.map { pid_t($0) }))
+            throw ExitCode(worker.run(supervisor: supervisor.map { pid_t($0) }, readyDescriptor: readyFd))
         }
     }
 }
@@ -127,7 +129,13 @@ func prepareDatabase(_ config: PortalConfig, logger: Logger) throws {
         atPath: (config.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     let database = try PortalDatabase(config.databaseSettings)
     try database.migrate()
-    let portal = try PortalRepository(database).ensureDefault(name: config.defaultPortalName, domain: config.defaultPortalDomain)
+    let portals = PortalRepository(database)
+    let portal = try portals.ensureDefault(name: config.defaultPortalName, domain: config.defaultPortalDomain)
+    // Every portal starts with the default theme's files (seed 000 /files); edits are kept.
+    let files = FileRepository(database)
+    for each in try portals.all() {
+        try files.addMissing(portalID: each.id, files: PageRenderer.defaultThemeFiles)
+    }
     let migrations = try database.appliedMigrations().count
     logger.info("database ready", metadata: [
         "database.path": "\(config.databasePath)", "migrations": "\(migrations)",

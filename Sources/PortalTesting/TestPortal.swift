@@ -38,7 +38,7 @@ public final class TestPortal: @unchecked Sendable {
         defaultPortal = portal
         let clock = LockedValue(Date())
         self.clock = clock
-        let services = Services(
+        let services = try Services(
             database: database, passwords: try PasswordHasher(parameters: argon2, maxConcurrent: 2),
             settings: settings, pages: try PageRenderer(), now: { clock.withLock { $0 } })
         application = Application(services: services, logger: Logger(label: "test"))

@@ -11,6 +11,8 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         case foreignKeyViolation
         /// The database stayed locked by another process for longer than the busy timeout.
         case busy
+        /// A list cursor (`offset`) that names no item of the list.
+        case invalidCursor
         /// Any other SQLite or I/O failure.
         case other
     }

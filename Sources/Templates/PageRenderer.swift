@@ -23,6 +23,11 @@ public struct PageRenderer: Sendable {
         self.library = library
     }
 
+    /// The default theme as portal files (path, contents), for the files API.
+    public static var defaultThemeFiles: [(path: String, contents: String)] {
+        DefaultTheme.templates.keys.sorted().map { ("themes/default/templates/\($0).mustache", DefaultTheme.templates[$0] ?? "") }
+    }
+
     /// Names of the templates available.
     public var templateNames: [String] { DefaultTheme.templates.keys.sorted() }
 

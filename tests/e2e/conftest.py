@@ -14,6 +14,8 @@ it .build/release/portal-fcgi or .build/debug/portal-fcgi is used.
 
 from __future__ import annotations
 
+import email
+import email.message
 import http.client
 import http.cookiejar
 import json
@@ -196,7 +198,12 @@ class Portal:
         self.cert = root / "tls" / "cert.pem"
         self.key = root / "tls" / "key.pem"
         self.proc: subprocess.Popen | None = None
+        self.smtp: subprocess.Popen | None = None
+        self.mail_dir = root / "mail"
+        self.failing_recipient = "undeliverable@example.com"
         self.nginx: Nginx | None = None
+        # Extra portals, chosen by the Host header: {name: domain}.
+        self.portal_domains = {"verify": "verify.localhost", "pending": "pending.localhost"}
         self.session = self.new_session()
 
     # --- lifecycle -------------------------------------------------------
@@ -207,6 +214,25 @@ class Portal:
         self.config_path.write_text(json.dumps(self.config, indent=2))
         lib("make_cert", self.root / "tls")
         _LOGS.append(("portal pool log", self.pool_log))
+
+        # A real SMTP server on loopback receives the portal's mail.
+        smtp_port = free_port()
+        self.smtp = subprocess.Popen(
+            ["python3", str(ROOT / "scripts" / "smtp-sink.py"), "--dir", str(self.mail_dir),
+             "--port", str(smtp_port), "--fail-recipient", self.failing_recipient],
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", smtp_port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self._fail_start("the SMTP sink did not start")
+                time.sleep(0.05)
+        self.config["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "portal@example.com"}
+        self.config_path.write_text(json.dumps(self.config, indent=2))
 
         log = open(self.pool_log, "ab")
         self.proc = subprocess.Popen(
@@ -226,6 +252,14 @@ class Portal:
             time.sleep(0.05)
 
         self.nginx = start_nginx(self.root, self.socket_path, self.cert, self.key, rate="1000r/s", burst=1000)
+
+        # Portals with other sign-up rules, made with the CLI an operator would use.
+        for name, flags in (("verify", ["--email-verification"]), ("pending", ["--no-auto-approve"])):
+            subprocess.run(
+                [str(self.binary), "portals", "add", "--config", str(self.config_path),
+                 "--name", f"{name.title()} Portal", "--domain", self.portal_domains[name], *flags],
+                check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+            )
 
         deadline = time.monotonic() + 20
         last = None
@@ -269,7 +303,35 @@ class Portal:
                     rc = "SIGKILL after 20 s"
             else:
                 rc = self.proc.returncode
+        if self.smtp is not None and self.smtp.poll() is None:
+            self.smtp.terminate()
+            self.smtp.wait(timeout=10)
         return rc
+
+    # --- mail ------------------------------------------------------------
+
+    def mails(self, to: str) -> list[email.message.Message]:
+        """Messages the SMTP server received for `to`, oldest first."""
+        found = []
+        for path in sorted(self.mail_dir.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes())
+            if message.get("X-Envelope-To", "").lower() == to.lower():
+                found.append(message)
+        return found
+
+    def wait_for_mail(self, to: str, count: int = 1, timeout: float = 15) -> list[email.message.Message]:
+        """Waits until `to` has at least `count` messages; returns them all."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.mails(to)
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, f"expected {count} mail(s) to {to}, got {len(found)}"
+                return found
+            time.sleep(0.1)
+
+    def host_headers(self, name: str) -> dict:
+        """Headers that select the extra portal `name` ("verify" or "pending")."""
+        return {"Host": self.portal_domains[name]}
 
     # --- HTTP helpers ----------------------------------------------------
 

@@ -192,8 +192,12 @@ def test_logout_leaves_other_sessions_alone(portal):
     assert r.status_code == 200, r.text
 
 
-def test_logout_without_session(portal):
-    assert_message(portal.session.delete(portal.url("/api/v1/auth"), timeout=15), 401)
+def test_logout_without_session_is_harmless(portal):
+    # The seed documents only 200 for DELETE /auth; logging out twice must not fail either way.
+    r = portal.session.delete(portal.url("/api/v1/auth"), timeout=15)
+    assert r.status_code in (200, 204, 401), f"{r.status_code} {r.text[:200]!r}"
+    issued = [c for c in set_cookie_headers(r) if c.startswith("portal_session=") and not c.startswith("portal_session=;")]
+    assert not issued, issued
 
 
 # --- isolation between developers -----------------------------------------

@@ -3,6 +3,7 @@ limit on login/register, and JSON when the pool is down."""
 
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -164,3 +165,31 @@ def test_pool_down_gives_api_clients_json(portal, dead):
     r = s.post(dead.base_url + "/api/v1/register", data={"email": "a@b.c"}, timeout=15)
     assert r.status_code == 502
     assert json_body(r) == {"message": "Service unavailable"}
+
+
+# --- the CLI around the running pool ---------------------------------------------
+
+
+def test_migrate_on_the_live_database(portal):
+    r = subprocess.run([str(portal.binary), "migrate", "--config", str(portal.config_path)],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert portal.session.get(portal.url("/health"), timeout=10).status_code == 200
+
+
+def test_second_pool_on_the_same_socket_refuses_to_start(portal):
+    """Last in this file: a pool that wrongly steals the socket would break what follows."""
+    second = subprocess.Popen([str(portal.binary), "serve", "--config", str(portal.config_path)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = second.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=20)
+        raise AssertionError("a second `serve` on a live pool's socket kept running")
+    assert second.returncode == 1, (second.returncode, err)
+    assert err.strip(), "no message on stderr"
+    assert portal.pid_file.read_text().strip() == str(portal.supervisor_pid()), "the pid file was overwritten"
+    assert portal.socket_path.is_socket()
+    statuses = [portal.session.get(portal.url("/health"), timeout=10).status_code for _ in range(10)]
+    assert statuses == [200] * 10

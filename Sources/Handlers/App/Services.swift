@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Storage
 import Templates
 
@@ -7,10 +8,22 @@ public struct HandlerSettings: Sendable {
     /// Largest request body read, in bytes (nginx enforces the same limit first).
     public var maxBodyBytes: Int
     public var sessionLifetime: SessionLifetime
+    public var mail: MailSettings
+    /// How long an emailed verification link works.
+    public var verificationLifetime: TimeInterval
+    /// How long an emailed password-reset link works.
+    public var resetLifetime: TimeInterval
 
-    public init(maxBodyBytes: Int = 1 << 20, sessionLifetime: SessionLifetime = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800)) {
+    public init(
+        maxBodyBytes: Int = 1 << 20,
+        sessionLifetime: SessionLifetime = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800),
+        mail: MailSettings = MailSettings(), verificationLifetime: TimeInterval = 86_400, resetLifetime: TimeInterval = 3600
+    ) {
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime
+        self.mail = mail
+        self.verificationLifetime = verificationLifetime
+        self.resetLifetime = resetLifetime
     }
 }
 
@@ -20,6 +33,17 @@ public final class Services: Sendable {
     public let portals: PortalRepository
     public let developers: DeveloperRepository
     public let sessions: SessionRepository
+    /// Developers' key-auth and JWT credentials (seed 000 `/credentials`).
+    public let credentials: CredentialRepository
+    public let accounts: AccountRepository
+    public let files: FileRepository
+    /// Products and versions; the versions open for registration (seed 000 `/application_services`).
+    public let catalog: CatalogRepository
+    /// Developers' applications, their registrations and OAuth2 credentials (seed 000 `/applications`).
+    public let applications: ApplicationRepository
+    public let mailer: Mailer
+    /// Signs and checks the JWTs sent by email, with this installation's secret.
+    let signedTokens: SignedToken
     public let passwords: PasswordHasher
     public let pages: PageRenderer
     public let settings: HandlerSettings
@@ -28,12 +52,19 @@ public final class Services: Sendable {
 
     public init(
         database: PortalDatabase, passwords: PasswordHasher, settings: HandlerSettings,
-        pages: PageRenderer, now: @escaping @Sendable () -> Date = { Date() }
-    ) {
+        pages: PageRenderer, logger: Logger = Logger(label: "portal"), now: @escaping @Sendable () -> Date = { Date() }
+    ) throws(StorageError) {
         self.database = database
         self.portals = PortalRepository(database)
         self.developers = DeveloperRepository(database)
         self.sessions = SessionRepository(database, lifetime: settings.sessionLifetime)
+        self.credentials = CredentialRepository(database)
+        self.accounts = AccountRepository(database)
+        self.files = FileRepository(database)
+        self.catalog = CatalogRepository(database)
+        self.applications = ApplicationRepository(database)
+        self.mailer = Mailer(settings: settings.mail, outbox: OutboxRepository(database), logger: logger)
+        self.signedTokens = SignedToken(secret: try InstallationSecrets(database).secret(named: "email-token-signing"))
         self.passwords = passwords
         self.pages = pages
         self.settings = settings

@@ -1,3 +1,5 @@
+import Storage
+
 /// A signup field of a portal (seed 000 `GET /developer/meta_fields`): developers' `meta` is a
 /// JSON object with these keys.
 struct MetaField: Sendable, Equatable {
@@ -8,6 +10,27 @@ struct MetaField: Sendable, Equatable {
 
     /// The fields every portal has until its admins configure others (the seed's example).
     static let defaults = [MetaField(title: "full_name", label: "Full Name", isEmail: false, required: true)]
+
+    /// The portal's configured fields (its `developer_meta_fields` JSON); the defaults if unreadable.
+    static func of(_ portal: Portal) -> [MetaField] {
+        guard case .array(let items)? = try? JSON.parse(portal.developerMetaFields) else { return defaults }
+        let fields = items.compactMap { item -> MetaField? in
+            guard let title = item["title"]?.stringValue, !title.isEmpty else { return nil }
+            return MetaField(
+                title: title, label: item["label"]?.stringValue ?? title,
+                isEmail: item["is_email"] == .bool(true),
+                required: item["validator"]?["required"] == .bool(true))
+        }
+        return fields
+    }
+
+    /// The seed's `/developer/meta_fields` item.
+    var json: JSON {
+        .object([
+            ("title", .string(title)), ("label", .string(label)), ("is_email", .bool(isEmail)),
+            ("validator", .object([("type", .string("string")), ("required", .bool(required))])),
+        ])
+    }
 
     /// Longest accepted value of one field, in characters.
     static let maximumLength = 255

@@ -4,9 +4,6 @@ import Storage
 
 /// `POST /register` (seed 000, operation `register`).
 enum Registration {
-    static let minimumPasswordLength = 8
-    static let maximumPasswordBytes = 1024
-
     static func register(_ request: Request, _ context: RequestContext) throws -> Response {
         let form = try FormFields(request)
         var errors: [(String, JSON)] = []
@@ -18,17 +15,11 @@ enum Registration {
             errors.append(("email", .string("required field missing")))
         }
         let password = form["password"]
-        if let password {
-            if password.count < minimumPasswordLength {
-                errors.append(("password", .string("password must be at least \(minimumPasswordLength) characters")))
-            } else if password.utf8.count > maximumPasswordBytes {
-                errors.append(("password", .string("password must be at most \(maximumPasswordBytes) bytes")))
-            }
-        } else {
-            errors.append(("password", .string("password is required")))
+        if let problem = PasswordPolicy.problem(password) {
+            errors.append(("password", .string(problem)))
         }
         var meta = ""
-        switch MetaField.validate(form["meta"], against: MetaField.defaults) {
+        switch MetaField.validate(form["meta"], against: MetaField.of(context.portal)) {
         case .success(let text): meta = text
         case .failure(let fieldErrors): errors.append(("meta", fieldErrors.value))
         }
@@ -40,26 +31,37 @@ enum Registration {
         }
         // Hash outside any transaction: it takes tens of milliseconds.
         let hash = try services.passwords.hash(password)
+        let portal = context.portal
+        let now = services.now()
+        let status: Developer.Status = portal.emailVerification ? .unverified : (portal.autoApproveDevelopers ? .approved : .pending)
         let developer = Developer(
-            portalID: context.portal.id, email: email, passwordHash: hash, meta: meta,
-            status: context.portal.autoApproveDevelopers ? .approved : .pending, createdAt: services.now())
+            portalID: portal.id, email: email, passwordHash: hash, meta: meta, status: status, createdAt: now)
+        var token: OneTimeToken?
+        var mail: OutgoingMail?
+        switch status {
+        case .unverified:
+            let issued = OneTimeToken(developerID: developer.id, purpose: .verifyAccount, createdAt: now, lifetime: services.settings.verificationLifetime)
+            token = issued
+            let jwt = services.signedTokens.sign(id: issued.id, expiresAt: issued.expiresAt)
+            mail = AccountEmails.verification(to: developer, token: jwt, portal: portal, baseURL: AccountEmails.baseURL(request, portal))
+        case .pending:
+            mail = AccountEmails.pendingApproval(to: developer, portal: portal)
+        default:
+            break
+        }
+        let outboxID: Int64?
         do {
-            try services.developers.create(developer)
+            outboxID = try services.accounts.register(developer, token: token, mail: mail)
         } catch {
             // Registered concurrently since the check above.
             throw error.kind == .uniqueViolation ? emailTaken(email) : error
         }
-        context.logger.info("developer registered", metadata: ["developer.id": "\(developer.id)", "portal.id": "\(context.portal.id)"])
-
-        // No email is sent yet: the report says so truthfully (the outbox comes with issue 3).
-        let emailReport: JSON = .object([
-            ("sent", .object([("emails", .object([])), ("count", .int(0))])),
-            ("error", .object([("emails", .object([])), ("count", .int(0))])),
-        ])
-        return .json(.object([("email", emailReport), ("developer", developer.developerAPIJSON)]))
+        context.logger.info("developer registered", metadata: ["developer.id": "\(developer.id)", "portal.id": "\(portal.id)"])
+        let report = AccountEmails.deliverAndReport(outboxID, recipient: email, services: services)
+        return .json(.object([("email", report), ("developer", developer.developerAPIJSON)]))
     }
 
-    private static func emailTaken(_ email: String) -> DeveloperAPIError {
+    static func emailTaken(_ email: String) -> DeveloperAPIError {
         .fields(status: 409, .object([("email", .string("already exists with value '\(email)'"))]), code: DeveloperAPIError.uniqueViolation)
     }
 }

@@ -28,10 +28,11 @@ struct PortalConfig: Sendable {
     var session = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800)
     var defaultPortalName = "Developer Portal"
     var defaultPortalDomain = "localhost"
+    var mail = MailSettings()
 
     static let knownKeys: Set<String> = [
         "socket_path", "socket_mode", "listen_backlog", "database_path", "pid_file", "workers", "threads_per_worker",
-        "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2", "session", "default_portal",
+        "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2", "session", "default_portal", "smtp",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -89,6 +90,14 @@ struct PortalConfig: Sendable {
             case "default_portal":
                 if let name = value["name"] { config.defaultPortalName = try string(name, "default_portal.name") }
                 if let domain = value["domain"] { config.defaultPortalDomain = try string(domain, "default_portal.domain") }
+            case "smtp":
+                guard case .object = value else { throw ConfigError(description: "smtp must be an object") }
+                if let host = value["host"] { config.mail.host = try string(host, "smtp.host") }
+                if let port = value["port"] { config.mail.port = try integer(port, "smtp.port", range: 1...65535) }
+                if let from = value["from"] { config.mail.from = try string(from, "smtp.from") }
+                if let username = value["username"] { config.mail.username = try string(username, "smtp.username") }
+                if let password = value["password"] { config.mail.password = try string(password, "smtp.password") }
+                if let timeout = value["timeout_seconds"] { config.mail.timeout = try integer(timeout, "smtp.timeout_seconds", range: 1...300) }
             default: break
             }
         }
@@ -117,7 +126,7 @@ struct PortalConfig: Sendable {
     }
 
     var handlerSettings: HandlerSettings {
-        HandlerSettings(maxBodyBytes: maxBodyBytes, sessionLifetime: session)
+        HandlerSettings(maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail)
     }
 
     var databaseSettings: DatabaseSettings {

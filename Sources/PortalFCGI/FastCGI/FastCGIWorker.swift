@@ -47,7 +47,7 @@ final class FastCGIWorker: @unchecked Sendable {
 
     /// Serves until a stop signal (or until `supervisor` is gone), then drains.
     /// Returns the process exit status.
-    func run(supervisor: pid_t?) -> Int32 {
+    func run(supervisor: pid_t?, readyDescriptor: Int32?) -> Int32 {
         guard FCGX_Init() == 0 else {
             logger.critical("FCGX_Init failed")
             return 1
@@ -72,7 +72,13 @@ final class FastCGIWorker: @unchecked Sendable {
                 return 1
             }
         }
+        startMailSender()
         logger.info("worker ready", metadata: ["worker.threads": "\(settings.threads)"])
+        if let readyDescriptor {
+            // Tells the supervisor this worker accepts, so a reload can retire the old one.
+            FileDescriptor.writeAll(readyDescriptor, Array("\(getpid())\n".utf8))
+            close(readyDescriptor)
+        }
 
         var reason = ""
         while reason.isEmpty {
@@ -84,6 +90,22 @@ final class FastCGIWorker: @unchecked Sendable {
         }
         logger.info("worker stopping", metadata: ["reason": "\(reason)", "requests.served": "\(served.load(ordering: .relaxed))"])
         return drain() ? 0 : 1
+    }
+
+    /// The outbox sender: every few seconds, deliver due mail (retries of failed deliveries and
+    /// mail whose immediate delivery was cut short). Every worker runs one; claims in the outbox
+    /// keep them from sending a message twice. Detached: it stops with the process.
+    private func startMailSender() {
+        let thread = Thread { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                application.services.mailer.deliverDue()
+                for _ in 0..<(20 + Int.random(in: 0..<10)) where !stopping.load(ordering: .relaxed) {
+                    usleep(100_000)
+                }
+            }
+        }
+        thread.name = "mail-sender"
+        thread.start()
     }
 
     /// Stops accepting, lets busy threads finish (up to the graceful timeout) and joins them.

@@ -6,15 +6,16 @@ enum ProcessSpawner {
         let description: String
     }
 
-    /// Spawns `executable` with `arguments`, the descriptor `stdinDescriptor` as its fd 0 (the
-    /// FastCGI convention, FCGI_LISTENSOCK_FILENO), the parent's stdout/stderr, an empty signal
-    /// mask and default dispositions for every signal (masks and ignored signals survive exec).
-    static func spawn(executable: String, arguments: [String], stdinDescriptor: Int32?) throws(SpawnError) -> pid_t {
+    /// Spawns `executable` with `arguments`, the parent's descriptors `descriptors[child fd]` at the
+    /// given child fds (the listening socket goes to fd 0, the FastCGI convention
+    /// FCGI_LISTENSOCK_FILENO), the parent's stdout/stderr, an empty signal mask and default
+    /// dispositions for every signal (masks and ignored signals survive exec).
+    static func spawn(executable: String, arguments: [String], descriptors: [Int32: Int32] = [:]) throws(SpawnError) -> pid_t {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        if let stdinDescriptor {
-            posix_spawn_file_actions_adddup2(&fileActions, stdinDescriptor, 0)
+        for (target, source) in descriptors {
+            posix_spawn_file_actions_adddup2(&fileActions, source, target)
         }
 
         var attributes = posix_spawnattr_t()

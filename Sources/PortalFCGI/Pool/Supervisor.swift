@@ -12,6 +12,8 @@ final class Supervisor {
     struct Worker {
         let slot: Int
         let startedAt: Date
+        /// Reported through the readiness pipe once its threads accept.
+        var ready = false
         /// Sent SIGTERM (reload or stop): not respawned when it exits.
         var retiring = false
     }
@@ -25,6 +27,9 @@ final class Supervisor {
     private let configPath: String
     private let executable: String
     private let socket: ListeningSocket
+    /// Workers write their pid here (their fd 3) when they accept; read end is non-blocking.
+    private let readiness: (read: Int32, write: Int32)
+    static let readinessDescriptor: Int32 = 3
     private let logger: Logger
     private var state = State.running
     private var workers: [pid_t: Worker] = [:]
@@ -39,6 +44,19 @@ final class Supervisor {
         self.executable = ProcessSpawner.currentExecutable()
         self.socket = socket
         self.logger = logger
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            // Close-on-exec: children get the write end only through the explicit dup2 to fd 3.
+            _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        }
+        readiness = (ends[0], ends[1])
+    }
+
+    deinit {
+        close(readiness.read)
+        close(readiness.write)
     }
 
     /// Runs the pool until stopped. Returns the exit status.
@@ -49,6 +67,7 @@ final class Supervisor {
         ])
         while true {
             let signal = Signals.wait(for: Self.handledSignals, timeout: 0.25)
+            collectReadiness()
             switch signal {
             case SIGCHLD?: reap()
             case SIGHUP?: reload()
@@ -61,17 +80,50 @@ final class Supervisor {
         }
     }
 
-    private func spawn(slot: Int) {
-        var arguments = ["worker", "--config", configPath, "--supervisor", String(getpid())]
-        arguments += ["--slot", String(slot)]
+    @discardableResult
+    private func spawn(slot: Int) -> pid_t? {
+        var arguments = ["worker", "--config", configPath, "--supervisor", String(getpid()), "--slot", String(slot)]
+        var descriptors: [Int32: Int32] = [0: socket.descriptor]
+        if readiness.write >= 0 {
+            arguments += ["--ready-fd", String(Self.readinessDescriptor)]
+            descriptors[Self.readinessDescriptor] = readiness.write
+        }
         do {
-            let pid = try ProcessSpawner.spawn(executable: executable, arguments: arguments, stdinDescriptor: socket.descriptor)
+            let pid = try ProcessSpawner.spawn(executable: executable, arguments: arguments, descriptors: descriptors)
             workers[pid] = Worker(slot: slot, startedAt: Date())
             logger.info("worker started", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(slot)"])
+            return pid
         } catch {
             logger.error("worker spawn failed", metadata: ["worker.slot": "\(slot)", "error": "\(error)"])
             scheduleRespawn(slot: slot, young: true)
+            return nil
         }
+    }
+
+    /// Marks workers that reported readiness (pids as decimal lines on the pipe).
+    private func collectReadiness() {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let count = read(readiness.read, &buffer, buffer.count)
+            guard count > 0 else { return }
+            for line in buffer[0..<count].split(separator: UInt8(ascii: "\n")) {
+                if let pid = pid_t(String(decoding: line, as: UTF8.self)) { workers[pid]?.ready = true }
+            }
+        }
+    }
+
+    /// Waits until `pid` reports readiness; false if it died or did not within `timeout`.
+    private func waitUntilReady(_ pid: pid_t, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var descriptor = pollfd(fd: readiness.read, events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, 50)
+            collectReadiness()
+            if Signals.wait(for: [SIGCHLD], timeout: 0) != nil { reap() }
+            guard let worker = workers[pid] else { return false }
+            if worker.ready { return true }
+        }
+        return false
     }
 
     /// Collects every exited child; schedules replacements for those that were not retiring.
@@ -121,15 +173,15 @@ final class Supervisor {
         for entry in due where state != .stopping { spawn(slot: entry.slot) }
     }
 
-    /// Rolling restart: migrate with the (possibly upgraded) binary, start a new worker per slot,
-    /// then ask the old ones to finish their requests and exit. The socket stays open throughout,
-    /// so requests arriving meanwhile wait in the backlog.
+    /// Rolling restart: migrate with the (possibly upgraded) binary, then slot by slot start a new
+    /// worker, wait until it accepts, and only then ask the old one to finish its requests and exit.
+    /// The socket stays open throughout, so requests arriving meanwhile wait in the backlog.
     private func reload() {
         logger.info("pool reloading")
         state = .reloading
         defer { state = .running }
         do {
-            let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["migrate", "--config", configPath], stdinDescriptor: nil)
+            let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["migrate", "--config", configPath])
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
             guard Self.describe(status) == "status 0" else {
@@ -140,9 +192,12 @@ final class Supervisor {
             logger.error("reload aborted: cannot run migrations", metadata: ["error": "\(error)"])
             return
         }
-        let old = workers.filter { !$0.value.retiring }
+        let old = workers.filter { !$0.value.retiring }.sorted { $0.value.slot < $1.value.slot }
         for (pid, worker) in old {
-            spawn(slot: worker.slot)
+            guard let replacement = spawn(slot: worker.slot), waitUntilReady(replacement, timeout: 10) else {
+                logger.error("reload: new worker did not become ready; old worker keeps running", metadata: ["worker.slot": "\(worker.slot)"])
+                continue
+            }
             workers[pid]?.retiring = true
             kill(pid, SIGTERM)
         }

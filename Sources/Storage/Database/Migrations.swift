@@ -56,6 +56,156 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-11-25-developer-api") { db in
+            try db.execute(sql: """
+                -- Sign-up settings of a portal (seed 000 /developer/meta_fields, /verify-account).
+                ALTER TABLE portals ADD COLUMN email_verification INTEGER NOT NULL DEFAULT 0
+                    CHECK (email_verification IN (0, 1));
+                ALTER TABLE portals ADD COLUMN developer_meta_fields TEXT NOT NULL
+                    DEFAULT '[{"title":"full_name","label":"Full Name","is_email":false,"validator":{"type":"string","required":true}}]';
+
+                -- Single-use ids of emailed JWTs (account verification, password reset).
+                CREATE TABLE one_time_tokens (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    purpose TEXT NOT NULL CHECK (purpose IN ('verify_account', 'reset_password')),
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    consumed_at DATETIME
+                );
+                CREATE INDEX one_time_tokens_by_developer ON one_time_tokens (developer_id, purpose);
+
+                -- Mail written in the same transaction as the change it reports; delivered by the sender.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME NOT NULL,
+                    claimed_until DATETIME,
+                    sent_at DATETIME,
+                    last_error TEXT
+                );
+                CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
+
+                -- Developer-level gateway credentials (seed 000 /credentials/key-auth, /credentials/jwt).
+                CREATE TABLE key_auth_credentials (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, key)
+                );
+                CREATE INDEX key_auth_by_developer ON key_auth_credentials (developer_id);
+                CREATE TABLE jwt_credentials (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    algorithm TEXT NOT NULL
+                        CHECK (algorithm IN ('HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256')),
+                    rsa_public_key TEXT,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, key)
+                );
+                CREATE INDEX jwt_by_developer ON jwt_credentials (developer_id);
+
+                -- The catalog: products and their versions (management API, seed 001). A published
+                -- version with registration enabled is an "application service" of seed 000.
+                CREATE TABLE products (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX products_by_portal ON products (portal_id);
+                CREATE TABLE product_versions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    publish_status TEXT NOT NULL DEFAULT 'published' CHECK (publish_status IN ('published', 'unpublished')),
+                    application_registration_enabled INTEGER NOT NULL DEFAULT 0,
+                    auto_approve_registration INTEGER NOT NULL DEFAULT 0,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX product_versions_by_portal ON product_versions (portal_id);
+
+                -- Developers' applications and their registrations to product versions.
+                CREATE TABLE applications (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    redirect_uri TEXT NOT NULL DEFAULT '',
+                    consumer_id TEXT NOT NULL UNIQUE,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX applications_by_developer ON applications (developer_id);
+                CREATE TABLE application_registrations (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+                    product_version_id TEXT NOT NULL REFERENCES product_versions (id) ON DELETE CASCADE,
+                    status TEXT NOT NULL CHECK (status IN ('approved', 'pending', 'rejected', 'revoked')),
+                    suspended INTEGER NOT NULL DEFAULT 0,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (application_id, product_version_id)
+                );
+                CREATE INDEX registrations_by_version ON application_registrations (product_version_id);
+                -- OAuth2 client credentials of an application (seed 000 /applications/{id}/credentials).
+                CREATE TABLE application_credentials (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    client_id TEXT NOT NULL UNIQUE,
+                    -- The secret itself, or its SHA-256 when hash_secret is set (then shown once, at creation).
+                    client_secret TEXT NOT NULL,
+                    hash_secret INTEGER NOT NULL DEFAULT 0,
+                    client_type TEXT NOT NULL DEFAULT 'confidential',
+                    redirect_uris TEXT NOT NULL DEFAULT '[]',
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX application_credentials_by_app ON application_credentials (application_id);
+
+                -- Files of a portal (seed 000 /files): theme assets, partials, pages.
+                CREATE TABLE portal_files (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    contents TEXT NOT NULL,
+                    checksum TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, path)
+                );
+                """)
+        }
+
+        migrator.registerMigration("2026-11-25-installation-secrets") { db in
+            try db.execute(sql: """
+                -- Secrets of this installation (e.g. the key that signs emailed JWTs), made on first use.
+                CREATE TABLE installation_secrets (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+
         return migrator
     }
 }

@@ -13,12 +13,17 @@ public struct Portal: Codable, Sendable, Equatable {
     public var isDefault: Bool
     /// New developers are approved at sign-up instead of waiting for an admin.
     public var autoApproveDevelopers: Bool
+    /// New developers must confirm their email address (status `unverified` until they do).
+    public var emailVerification: Bool
+    /// JSON array of the signup fields (seed 000 `/developer/meta_fields` shape).
+    public var developerMetaFields: String
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String = UUID().uuidString.lowercased(), name: String, defaultDomain: String,
         customDomain: String? = nil, isDefault: Bool = false, autoApproveDevelopers: Bool = true,
+        emailVerification: Bool = false, developerMetaFields: String = Portal.defaultMetaFields,
         createdAt: Date, updatedAt: Date? = nil
     ) {
         self.id = id
@@ -27,6 +32,8 @@ public struct Portal: Codable, Sendable, Equatable {
         self.customDomain = customDomain
         self.isDefault = isDefault
         self.autoApproveDevelopers = autoApproveDevelopers
+        self.emailVerification = emailVerification
+        self.developerMetaFields = developerMetaFields
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }
@@ -37,9 +44,17 @@ public struct Portal: Codable, Sendable, Equatable {
         case customDomain = "custom_domain"
         case isDefault = "is_default"
         case autoApproveDevelopers = "auto_approve_developers"
+        case emailVerification = "email_verification"
+        case developerMetaFields = "developer_meta_fields"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
+}
+
+extension Portal {
+    /// The signup fields every portal starts with (the seed's example): a required full name.
+    public static let defaultMetaFields =
+        #"[{"title":"full_name","label":"Full Name","is_email":false,"validator":{"type":"string","required":true}}]"#
 }
 
 extension Portal: FetchableRecord, PersistableRecord {

@@ -27,6 +27,11 @@ public struct PortalRepository: Sendable {
         try database.write { db in try portal.insert(db) }
     }
 
+    /// Every portal, oldest first.
+    public func all() throws(StorageError) -> [Portal] {
+        try database.read { db in try Portal.order(sql: "created_at, rowid").fetchAll(db) }
+    }
+
     /// The portal with this id.
     public func find(id: String) throws(StorageError) -> Portal? {
         try database.read { db in try Portal.fetchOne(db, key: id) }

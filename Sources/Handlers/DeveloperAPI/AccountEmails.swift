@@ -1,0 +1,69 @@
+import Foundation
+import Storage
+
+/// The emails of the account flows, and the seed's report of what happened to them
+/// (`{"sent": {"emails": {addr: true}, "count": n}, "error": {"emails": {addr: reason}, "count": n}}`).
+enum AccountEmails {
+    /// The verification email for a new (or re-requested) account.
+    static func verification(to developer: Developer, token: String, portal: Portal, baseURL: String) -> OutgoingMail {
+        OutgoingMail(
+            recipient: developer.email, subject: "Verify your \(portal.name) account",
+            body: """
+                Welcome to \(portal.name)!
+
+                Confirm your email address to finish signing up:
+                \(baseURL)/account/verify?token=\(token)
+
+                API clients can POST this token to \(baseURL)/api/v1/verify-account.
+                The link works once and expires in 24 hours. If you did not sign up, ignore this email.
+                """)
+    }
+
+    /// Sent when the account waits for an administrator's approval.
+    static func pendingApproval(to developer: Developer, portal: Portal) -> OutgoingMail {
+        OutgoingMail(
+            recipient: developer.email, subject: "Your \(portal.name) account request",
+            body: """
+                Thank you for signing up to \(portal.name).
+
+                An administrator will review your request; you will be able to log in once it is approved.
+                """)
+    }
+
+    /// The password-reset email.
+    static func passwordReset(to developer: Developer, token: String, portal: Portal, baseURL: String) -> OutgoingMail {
+        OutgoingMail(
+            recipient: developer.email, subject: "Reset your \(portal.name) password",
+            body: """
+                Somebody asked to reset the password of your \(portal.name) account.
+
+                Choose a new password here:
+                \(baseURL)/account/reset-password?token=\(token)
+
+                API clients can POST this token with a new password to \(baseURL)/api/v1/reset-password.
+                The link works once and expires in one hour. If you did not ask for this, ignore this email.
+                """)
+    }
+
+    /// Delivers outbox message `id` now and reports it in the seed's shape.
+    static func deliverAndReport(_ id: Int64?, recipient: String, services: Services) -> JSON {
+        var sent: [(String, JSON)] = []
+        var failed: [(String, JSON)] = []
+        if let id {
+            switch services.mailer.deliver(id: id, now: services.now()) {
+            case .sent: sent.append((recipient, .bool(true)))
+            case .failed(let reason): failed.append((recipient, .string(reason)))
+            case .notClaimed: break
+            }
+        }
+        return .object([
+            ("sent", .object([("emails", .object(sent)), ("count", .int(Int64(sent.count)))])),
+            ("error", .object([("emails", .object(failed)), ("count", .int(Int64(failed.count)))])),
+        ])
+    }
+
+    /// `https://<host>` of the request, for links in emails.
+    static func baseURL(_ request: Request, _ portal: Portal) -> String {
+        "https://" + (request.host ?? portal.customDomain ?? portal.defaultDomain)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import GRDB
+
+/// Secrets that belong to this installation rather than to a portal, created on first use
+/// and shared by every worker through the database.
+public struct InstallationSecrets: Sendable {
+    let database: PortalDatabase
+
+    public init(_ database: PortalDatabase) {
+        self.database = database
+    }
+
+    /// The secret named `name`, made of 256 random bits the first time it is asked for.
+    public func secret(named name: String, now: Date = Date()) throws(StorageError) -> String {
+        try database.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM installation_secrets WHERE name = ?", arguments: [name]) {
+                return existing
+            }
+            let value = SecretToken.generate()
+            try db.execute(
+                sql: "INSERT INTO installation_secrets (name, value, created_at) VALUES (?, ?, ?)",
+                arguments: [name, value, now])
+            return value
+        }
+    }
+}

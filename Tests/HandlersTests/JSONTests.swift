@@ -1,0 +1,149 @@
+import Handlers
+import Testing
+
+/// `JSON.parse` (RFC 8259) and the byte-wise serialisation.
+@Suite struct JSONTests {
+    static func parse(_ text: String) throws -> JSON { try JSON.parse(text) }
+
+    // MARK: parsing
+
+    @Test func objectsKeepMemberOrder() throws {
+        let value = try Self.parse(#"{"zeta":1,"alpha":2,"mid":3}"#)
+        #expect(value == .object([("zeta", .int(1)), ("alpha", .int(2)), ("mid", .int(3))]))
+        #expect(value != .object([("alpha", .int(2)), ("mid", .int(3)), ("zeta", .int(1))]))
+        #expect(value.text == #"{"zeta":1,"alpha":2,"mid":3}"#)
+    }
+
+    @Test func nestedValuesAndWhitespace() throws {
+        let value = try Self.parse(" {\n\t\"a\" : [1, {\"b\": null, \"c\": [true, false]}],\r\n \"d\": {\"e\": \"f\"}, \"g\": [] , \"h\": {} } ")
+        #expect(value == .object([
+            ("a", .array([.int(1), .object([("b", .null), ("c", .array([.bool(true), .bool(false)]))])])),
+            ("d", .object([("e", .string("f"))])),
+            ("g", .array([])),
+            ("h", .object([])),
+        ]))
+        #expect(value["d"]?["e"]?.stringValue == "f")
+        #expect(value["missing"] == nil)
+    }
+
+    @Test func stringEscapes() throws {
+        #expect(try Self.parse(#""\"\\\/\b\f\n\r\t""#) == .string("\"\\/\u{08}\u{0C}\n\r\t"))
+        #expect(try Self.parse(#""caf\u00e9""#) == .string("café"))
+        #expect(try Self.parse(#""\u00E9\u4e2d""#) == .string("é中"))
+        #expect(try Self.parse(#""\ud83d\ude00""#) == .string("😀"))
+        #expect(try Self.parse(#""\u0000""#) == .string("\u{0}"))
+        #expect(try Self.parse("\"raw é 😀\"") == .string("raw é 😀"))
+    }
+
+    @Test(arguments: [#""\ud83d""#, #""\ud83dx""#, #""\ude00""#, #""\ud83d\u0041""#, #""\u12""#, #""\uzzzz""#, #""\x""#])
+    func badEscapesAreRejected(text: String) {
+        #expect(throws: JSON.ParseError.self) { try Self.parse(text) }
+    }
+
+    @Test func integersAndDoublesAreDistinguished() throws {
+        #expect(try Self.parse("0") == .int(0))
+        #expect(try Self.parse("42") == .int(42))
+        #expect(try Self.parse("-7") == .int(-7))
+        #expect(try Self.parse("9223372036854775807") == .int(.max))
+        #expect(try Self.parse("-9223372036854775808") == .int(.min))
+        #expect(try Self.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try Self.parse("1.5") == .double(1.5))
+        #expect(try Self.parse("-0.25") == .double(-0.25))
+        #expect(try Self.parse("1e3") == .double(1000))
+        #expect(try Self.parse("2E-2") == .double(0.02))
+        #expect(try Self.parse("1.0") == .double(1))
+        #expect(try Self.parse("1.0") != .int(1))
+    }
+
+    @Test(arguments: ["01", "-", "1.", ".5", "+1", "1e", "1e+", "--1", "0x10", "NaN", "Infinity"])
+    func invalidNumbersAreRejected(text: String) {
+        #expect(throws: JSON.ParseError.self) { try Self.parse(text) }
+    }
+
+    @Test(arguments: ["{} x", "[1]]", "truex", "nullnull", "1 2", #"{"a":1}}"#, "\"a\"\"b\""])
+    func trailingGarbageIsRejected(text: String) {
+        #expect(throws: JSON.ParseError.self) { try Self.parse(text) }
+    }
+
+    @Test(arguments: [
+        "", "   ", #""abc"#, #"{"a":1"#, "[1,2", #"{"a"}"#, #"{"a":}"#, "[1,]", #"{"a":1,}"#, "{1:2}", "tru", "nul",
+        "\"line\nbreak\"", "\"tab\there\"", "'single'",
+    ])
+    func malformedDocumentsAreRejected(text: String) {
+        #expect(throws: JSON.ParseError.self) { try Self.parse(text) }
+    }
+
+    @Test func invalidUTF8IsRejected() {
+        #expect(throws: JSON.ParseError.self) { try JSON.parse([0x22, 0xFF, 0x22]) }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse([0x22, 0xC3, 0x22]) }  // truncated sequence
+        #expect(throws: JSON.ParseError.self) { try JSON.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }  // encoded surrogate
+        #expect(throws: Never.self) { try JSON.parse([0x22, 0xC3, 0xA9, 0x22]) }
+    }
+
+    @Test func nestingUpTo64LevelsIsAcceptedAnd65Rejected() throws {
+        let arrays64 = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        let arrays65 = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(throws: Never.self) { try Self.parse(arrays64) }
+        #expect(throws: JSON.ParseError.self) { try Self.parse(arrays65) }
+
+        let objects64 = String(repeating: #"{"a":"#, count: 63) + "{}" + String(repeating: "}", count: 63)
+        let objects65 = String(repeating: #"{"a":"#, count: 64) + "{}" + String(repeating: "}", count: 64)
+        #expect(throws: Never.self) { try Self.parse(objects64) }
+        #expect(throws: JSON.ParseError.self) { try Self.parse(objects65) }
+
+        // A scalar inside 64 containers is the 65th level.
+        let scalarAt65 = String(repeating: "[", count: 64) + "1" + String(repeating: "]", count: 64)
+        #expect(throws: JSON.ParseError.self) { try Self.parse(scalarAt65) }
+    }
+
+    @Test func deepNestingFailsWithoutCrashing() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: JSON.ParseError.self) { try Self.parse(deep) }
+    }
+
+    @Test func duplicateMemberNamesKeepTheLastValueAtTheFirstPosition() throws {
+        #expect(try Self.parse(#"{"a":1,"b":2,"a":3}"#) == .object([("a", .int(3)), ("b", .int(2))]))
+    }
+
+    // MARK: serialisation
+
+    @Test func scalarsSerialise() {
+        #expect(JSON.null.text == "null")
+        #expect(JSON.bool(true).text == "true")
+        #expect(JSON.bool(false).text == "false")
+        #expect(JSON.int(-12).text == "-12")
+        #expect(JSON.double(1.5).text == "1.5")
+        #expect(JSON.double(2).text == "2")
+        #expect(JSON.double(.nan).text == "null")
+        #expect(JSON.double(.infinity).text == "null")
+        #expect(JSON.array([]).text == "[]")
+        #expect(JSON.object([]).text == "{}")
+    }
+
+    @Test func stringsEscapeQuotesBackslashesAndControlCharacters() {
+        let value = JSON.string("say \"hi\" \\ path\nnew\rret\ttab\u{01}\u{1F}\u{08}\u{0C}é/")
+        #expect(value.text == #""say \"hi\" \\ path\nnew\rret\ttab\u0001\u001f\u0008\u000cé/""#)
+        #expect(value.bytes == Array(value.text.utf8))
+    }
+
+    @Test func escapedOutputCannotBreakOutOfTheString() throws {
+        let hostile = "\"},\"admin\":true,\"x\":{\""
+        let document = JSON.object([("name", .string(hostile))])
+        #expect(try JSON.parse(document.bytes) == document)
+        #expect(try JSON.parse(document.bytes)["admin"] == nil)
+    }
+
+    @Test func roundTrips() throws {
+        let value = JSON.object([
+            ("id", .string("fc824f6d-d078-4403-ab7e-ee610f48cecf")),
+            ("created_at", .int(1_622_808_888)),
+            ("ratio", .double(0.125)),
+            ("tags", .array([.string("a\u{0}b"), .string("😀 é 中"), .null, .bool(false)])),
+            ("meta", .string(#"{"full_name":"User"}"#)),
+            ("nested", .object([("deep", .array([.object([("k", .string("\\\"\n"))])]))])),
+        ])
+        #expect(try JSON.parse(value.bytes) == value)
+        #expect(try JSON.parse(value.text) == value)
+        #expect(try JSON.parse(value.text).text == value.text)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+@testable import Handlers
+import PortalTesting
+import Testing
+
+/// `Router`: `{param}` placeholders, 404 vs 405 with `Allow`, HEAD served by GET routes.
+/// `Application` builds its own router, so routes added here are checked with `match`, and the
+/// application's real routes are checked through `TestPortal`.
+@Suite struct RouterTests {
+    static let ok: PortalHandler = { _, _ in Response(status: 200) }
+
+    static var router: Router {
+        var router = Router()
+        router.add("GET", "/api/v1/applications/{id}", ok)
+        router.add("DELETE", "/api/v1/applications/{id}", ok)
+        router.add("GET", "/api/v1/applications/{id}/credentials/{credentialID}", ok)
+        router.add("POST", "/api/v1/applications", ok)
+        router.addSystem("GET", "/health", { _, _ in Response(status: 200) })
+        return router
+    }
+
+    /// The bound parameters when `method` + `segments` finds a route, else nil.
+    static func parameters(_ method: String, _ segments: [String]) -> [String: String]? {
+        guard case let .found(_, parameters) = router.match(method: method, segments: segments) else { return nil }
+        return parameters
+    }
+
+    static func allowed(_ method: String, _ segments: [String]) -> [String]? {
+        guard case let .methodNotAllowed(allowed) = router.match(method: method, segments: segments) else { return nil }
+        return allowed
+    }
+
+    static func isNotFound(_ method: String, _ segments: [String]) -> Bool {
+        guard case .notFound = router.match(method: method, segments: segments) else { return false }
+        return true
+    }
+
+    @Test func placeholdersBindDecodedSegments() {
+        #expect(Self.parameters("GET", ["api", "v1", "applications", "a b/c"]) == ["id": "a b/c"])
+        #expect(Self.parameters("GET", ["api", "v1", "applications", "42", "credentials", "k-1"])
+            == ["id": "42", "credentialID": "k-1"])
+        #expect(Self.parameters("POST", ["api", "v1", "applications"]) == [:])
+        #expect(Self.parameters("GET", ["health"]) == [:])
+    }
+
+    @Test func unknownPathsAreNotFound() {
+        #expect(Self.isNotFound("GET", ["api", "v1", "nope"]))
+        #expect(Self.isNotFound("GET", ["api", "v1", "applications", "42", "extra"]))
+        #expect(Self.isNotFound("GET", ["api", "v1"]))
+        #expect(Self.isNotFound("GET", []))
+    }
+
+    @Test func wrongMethodListsTheAllowedOnes() {
+        #expect(Self.allowed("PUT", ["api", "v1", "applications", "42"]).map(Set.init) == ["GET", "DELETE"])
+        #expect(Self.allowed("GET", ["api", "v1", "applications"]) == ["POST"])
+    }
+
+    @Test func headIsServedByGetRoutes() {
+        #expect(Self.parameters("HEAD", ["api", "v1", "applications", "7"]) == ["id": "7"])
+        #expect(Self.allowed("HEAD", ["api", "v1", "applications"]) == ["POST"])
+    }
+
+    @Test func unknownPathThroughTheAppIs404() throws {
+        let portal = try TestPortal()
+        #expect(portal.send("GET", "/api/v1/does-not-exist").status == 404)
+        #expect(portal.send("GET", "/api/v1/register/extra").status == 404)
+    }
+
+    @Test func wrongMethodThroughTheAppIs405WithAllow() throws {
+        let portal = try TestPortal()
+        let auth = portal.send("PUT", "/api/v1/auth")
+        #expect(auth.status == 405)
+        let allow = try #require(auth.headers["Allow"])
+        #expect(Set(allow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) == ["GET", "DELETE"])
+        #expect(auth.json?.keys == ["message"])
+
+        let register = portal.send("GET", "/api/v1/register")
+        #expect(register.status == 405)
+        #expect(register.headers["Allow"] == "POST")
+    }
+
+    @Test func methodIsCaseInsensitiveThroughTheApp() throws {
+        let portal = try TestPortal()
+        #expect(portal.send("get", "/health").status == 200)
+    }
+
+    @Test func headThroughTheAppAnswersLikeGetWithoutBody() throws {
+        let portal = try TestPortal()
+        let get = portal.send("GET", "/")
+        let head = portal.send("HEAD", "/")
+        #expect(get.status == 200)
+        #expect(!get.response.body.isEmpty)
+        #expect(head.status == 200)
+        #expect(head.response.body.isEmpty)
+        #expect(head.headers["Content-Type"] == get.headers["Content-Type"])
+
+        let health = portal.send("HEAD", "/health")
+        #expect(health.status == 200)
+        #expect(health.response.body.isEmpty)
+        // HEAD of an error keeps the status and drops the body too.
+        let missing = portal.send("HEAD", "/api/v1/nope")
+        #expect(missing.status == 404)
+        #expect(missing.response.body.isEmpty)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Storage
+import Testing
+
+/// `PortalRepository`: the default portal and the portal serving a Host (DESIGN.md, "Identity and authorization").
+@Suite struct PortalRepositoryTests {
+    @Test func ensureDefaultCreatesOnceAndReturnsTheSamePortalAfter() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        let first = try portals.ensureDefault(name: "First", domain: "first.example", now: Instant.t0)
+        #expect(first.name == "First")
+        #expect(first.defaultDomain == "first.example")
+        #expect(first.isDefault)
+        #expect(first.autoApproveDevelopers)
+        #expect(first.createdAt == Instant.t0)
+
+        let second = try portals.ensureDefault(name: "Second", domain: "second.example", now: Instant.t0 + 60)
+        #expect(second == first)
+        #expect(try portals.find(id: first.id) == first)
+        #expect(try SQLiteShell.query(temporary.path, "SELECT count(*) FROM portals") == ["1"])
+    }
+
+    @Test func ensureDefaultFromAnotherProcessSeesTheExistingPortal() throws {
+        let temporary = try TemporaryDatabase()
+        let first = try PortalRepository(temporary.database).ensureDefault(name: "One", domain: "one.example", now: Instant.t0)
+        let again = try PortalRepository(try temporary.openAnother()).ensureDefault(name: "Two", domain: "two.example")
+        #expect(again == first)
+    }
+
+    @Test func findUnknownIDIsNil() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try PortalRepository(temporary.database).find(id: "no-such-portal") == nil)
+    }
+
+    @Test func updateSavesColumns() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        var portal = try portals.makePortal(name: "Before", domain: "before.example")
+        portal.name = "After"
+        portal.autoApproveDevelopers = false
+        portal.customDomain = "docs.after.example"
+        try portals.update(portal)
+        #expect(try portals.find(id: portal.id) == portal)
+    }
+
+    @Test func resolvePrefersCustomDomainOverAnotherPortalsDefaultDomain() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        // Inserted first, so a query without the preference would likely return it.
+        let byDefaultDomain = try portals.makePortal(name: "Plain", domain: "docs.shared.example")
+        let byCustomDomain = try portals.makePortal(name: "Custom", domain: "custom.example", customDomain: "docs.shared.example")
+        #expect(try portals.resolve(host: "docs.shared.example") == byCustomDomain)
+        #expect(try portals.resolve(host: "custom.example") == byCustomDomain)
+        #expect(byDefaultDomain.id != byCustomDomain.id)
+    }
+
+    @Test func resolveByDefaultDomain() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        let acme = try portals.makePortal(name: "Acme", domain: "acme.example")
+        #expect(try portals.resolve(host: "acme.example") == acme)
+    }
+
+    @Test(arguments: ["acme.example:8443", "ACME.Example", "Acme.example:80", "docs.acme.example:443", "DOCS.ACME.EXAMPLE"])
+    func resolveIgnoresPortAndCase(host: String) throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        let acme = try portals.makePortal(name: "Acme", domain: "acme.example", customDomain: "docs.acme.example")
+        #expect(try portals.resolve(host: host) == acme)
+    }
+
+    @Test func resolveBracketedIPv6HostWithPort() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        let local = try portals.makePortal(name: "Local", domain: "[::1]")
+        #expect(try portals.resolve(host: "[::1]:8443") == local)
+    }
+
+    @Test(arguments: [Optional("unknown.example"), "unknown.example:8443", "", nil, "acme.example.evil.test"])
+    func resolveFallsBackToTheDefaultPortal(host: String?) throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        let fallback = try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        try portals.makePortal(name: "Acme", domain: "acme.example")
+        #expect(try portals.resolve(host: host) == fallback)
+    }
+
+    @Test func resolveWithoutDefaultPortalIsNil() throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.makePortal(name: "Acme", domain: "acme.example")
+        #expect(try portals.resolve(host: "unknown.example") == nil)
+    }
+}
