@@ -186,7 +186,8 @@ render_site() {
 
 # write_config VAR: write VAR/portal.json for scripts/run and scripts/bench
 # (paths inside it are relative to VAR). Environment: PORTAL_WORKERS (cores),
-# PORTAL_THREADS (4), PORTAL_SOCKET_MODE (0660), PORTAL_LOG_LEVEL (info).
+# PORTAL_THREADS (4), PORTAL_SOCKET_MODE (0660), PORTAL_LOG_LEVEL (info),
+# PORTAL_SMTP_PORT (2525: the local mail sink scripts/run starts, see scripts/smtp-sink.py).
 write_config() {
     local var=$1
     local workers=${PORTAL_WORKERS:-$(nproc 2>/dev/null || echo 2)}
@@ -205,7 +206,8 @@ write_config() {
   "log_level": "${PORTAL_LOG_LEVEL:-info}",
   "argon2": {"memory_kib": 19456, "iterations": 2, "parallelism": 1},
   "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
-  "default_portal": {"name": "Developer Portal", "domain": "localhost"}
+  "default_portal": {"name": "Developer Portal", "domain": "localhost"},
+  "smtp": {"host": "127.0.0.1", "port": ${PORTAL_SMTP_PORT:-2525}, "from": "portal@localhost"}
 }
 EOF
 }

@@ -18,21 +18,26 @@ public final class TestPortal: @unchecked Sendable {
     }
     private let clock: LockedValue<Date>
 
+    /// Tests assert on responses, not on log lines.
+    public static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
     /// Cheap argon2 parameters so tests run fast; the hasher is the real one.
     public static let fastArgon2 = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
 
     public init(
         argon2: Argon2Parameters = TestPortal.fastArgon2,
         settings: HandlerSettings = HandlerSettings(),
-        autoApprove: Bool = true
+        autoApprove: Bool = true,
+        emailVerification: Bool = false
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("portal-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = try PortalDatabase(DatabaseSettings(path: directory.appendingPathComponent("portal.sqlite").path))
         try database.migrate()
         var portal = try PortalRepository(database).ensureDefault(name: "Test Portal", domain: "localhost")
-        if !autoApprove {
-            portal.autoApproveDevelopers = false
+        if !autoApprove || emailVerification {
+            portal.autoApproveDevelopers = autoApprove
+            portal.emailVerification = emailVerification
             try PortalRepository(database).update(portal)
         }
         defaultPortal = portal
@@ -40,12 +45,24 @@ public final class TestPortal: @unchecked Sendable {
         self.clock = clock
         let services = try Services(
             database: database, passwords: try PasswordHasher(parameters: argon2, maxConcurrent: 2),
-            settings: settings, pages: try PageRenderer(), now: { clock.withLock { $0 } })
-        application = Application(services: services, logger: Logger(label: "test"))
+            settings: settings, pages: try PageRenderer(), logger: Self.quietLogger, now: { clock.withLock { $0 } })
+        application = Application(services: services, logger: Self.quietLogger)
     }
 
     deinit {
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Mail the application wrote to the outbox for `recipient`, oldest first.
+    public func outbox(to recipient: String) throws -> [OutboxMessage] {
+        try OutboxRepository(database).messages(to: recipient)
+    }
+
+    /// The JWT in the newest outbox message to `recipient` (from its `token=` link).
+    public func mailedToken(to recipient: String) throws -> String? {
+        guard let body = try outbox(to: recipient).last?.body,
+              let range = body.range(of: "token=") else { return nil }
+        return String(body[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
     /// Sends a request through the application.

@@ -204,6 +204,22 @@ import Testing
         #expect(portal.login(password: "another password").status == 401)
     }
 
+    @Test func concurrentRegistrationsOfOneEmailCreateOneAccount() throws {
+        let portal = try TestPortal.atStart()
+        let statuses = Locked<[Int]>([])
+        let done = DispatchGroup()
+        for index in 0..<4 {
+            done.enter()
+            Thread {
+                let response = portal.register(email: index % 2 == 0 ? "race@example.com" : "RACE@example.com")
+                statuses.withLock { $0.append(response.status) }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        #expect(statuses.current.sorted() == [200, 409, 409, 409])
+    }
+
     @Test func portalWithoutAutoApproveRegistersPendingDevelopersWhoCannotLogIn() throws {
         let portal = try TestPortal.atStart(autoApprove: false)
         let response = portal.register()

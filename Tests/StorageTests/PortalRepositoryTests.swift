@@ -27,6 +27,23 @@ import Testing
         #expect(again == first)
     }
 
+    @Test func ensureDefaultRacingFromTwoProcessesCreatesOnePortal() throws {
+        let temporary = try TemporaryDatabase()
+        let workers = [temporary.database, try temporary.openAnother()]
+        let results = Locked<[Result<Portal, StorageError>]>([])
+        runOnThreads(8) { index in
+            let repository = PortalRepository(workers[index % 2])
+            let result = Result { () throws(StorageError) -> Portal in
+                try repository.ensureDefault(name: "Racer \(index)", domain: "racer\(index).example", now: Instant.t0)
+            }
+            results.withLock { $0.append(result) }
+        }
+        let portals = try results.current.map { try $0.get() }
+        #expect(portals.count == 8)
+        #expect(Set(portals.map(\.id)).count == 1)
+        #expect(try SQLiteShell.query(temporary.path, "SELECT count(*) FROM portals") == ["1"])
+    }
+
     @Test func findUnknownIDIsNil() throws {
         let temporary = try TemporaryDatabase()
         #expect(try PortalRepository(temporary.database).find(id: "no-such-portal") == nil)

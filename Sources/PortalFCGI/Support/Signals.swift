@@ -12,8 +12,11 @@ enum Signals {
     }
 
     /// Blocks `signals` in the calling thread; threads created afterwards inherit the mask.
-    /// Call first thing in `main`, before any library starts a thread.
+    /// Call first thing in `main`, before any library starts a thread. Their dispositions are reset
+    /// to the default first: an ignored signal inherited through exec is discarded even while
+    /// blocked, so `sigwait` would never see it.
     static func block(_ signals: [Int32]) {
+        for signal in signals { Glibc.signal(signal, SIG_DFL) }
         var mask = set(signals)
         pthread_sigmask(SIG_BLOCK, &mask, nil)
     }

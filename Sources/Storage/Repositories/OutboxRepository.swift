@@ -70,6 +70,13 @@ public struct OutboxRepository: Sendable {
         }
     }
 
+    /// Messages to `recipient`, oldest first (tests, diagnostics).
+    public func messages(to recipient: String) throws(StorageError) -> [OutboxMessage] {
+        try database.read { db in
+            try OutboxMessage.filter(Column("recipient") == recipient).order(Column("id")).fetchAll(db)
+        }
+    }
+
     /// A message by id (tests, diagnostics).
     public func find(id: Int64) throws(StorageError) -> OutboxMessage? {
         try database.read { db in try OutboxMessage.fetchOne(db, key: id) }
