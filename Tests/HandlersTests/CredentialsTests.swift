@@ -1,5 +1,5 @@
 import Foundation
-import Handlers
+@testable import Handlers
 import PortalTesting
 import Storage
 import Testing
@@ -17,6 +17,17 @@ enum CredentialTestPEM {
         jNxo7lcigWxOEcT8B8wN2qM0HOYV9lHq5+fA4FJun1a4o5STaGVSLr3LXY3idlFV
         BQIDAQAB
         -----END PUBLIC KEY-----
+        """
+    /// The same key as `rsa2048`, in PKCS#1 form (`openssl rsa -RSAPublicKey_out`).
+    static let rsa2048PKCS1 = """
+        -----BEGIN RSA PUBLIC KEY-----
+        MIIBCgKCAQEAlUwf2D+gMoP/Ud/sgMiki5HLY0z1SHRAmaB8maCNQjwctPPVglBZ
+        Jj9TbhdPqkNC+K5UeOs+/FP9YREKVxZ8znPgpcixRWGxbqhPn1R4b09qkcg3Ppsn
+        E2xkecJAznx5ngPTOy/Q56gSZWNNoJZVL9gado25WszA6E3fhazV+f4k2EbZsv4A
+        i57gMJ2ww5Qd5LDxbG9Izx59kgTmBWGN52b5+JcH2uKZKFc38ZrrVHWkNSkm7vWU
+        /o3PwfdZzN9oF7V/6x38/9MFb/ML0ELTjNxo7lcigWxOEcT8B8wN2qM0HOYV9lHq
+        5+fA4FJun1a4o5STaGVSLr3LXY3idlFVBQIDAQAB
+        -----END RSA PUBLIC KEY-----
         """
     static let rsa1024 = """
         -----BEGIN PUBLIC KEY-----
@@ -306,6 +317,25 @@ let credentialUnauthorizedBody = JSON.object([("message", .string("Unauthorized"
         #expect(response.json == credentialSchemaViolation([("rsa_public_key", .string("invalid PEM public key"))]))
     }
 
+    @Test func aPKCS1RSAPublicKeyIsAccepted() {
+        let response = create([("key", "pkcs1"), ("secret", "s"), ("algorithm", "RS256"), ("rsa_public_key", CredentialTestPEM.rsa2048PKCS1)])
+        #expect(response.status == 200)
+        #expect(response.json?["rsa_public_key"] == .string(CredentialTestPEM.rsa2048PKCS1))
+    }
+
+    @Test func nonRSAKeysForRSAlgorithmsFailCleanlyEveryTime() {
+        // These reach the DER parser: with swift-crypto 3.12.3's RSA PEM initializer they
+        // double-freed and aborted the process. Repeat to catch heap damage, not just one abort.
+        let frames = [CredentialTestPEM.p256, CredentialTestPEM.p384, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"]
+        for round in 0..<30 {
+            for pem in frames {
+                let response = create([("key", "loop-\(round)"), ("secret", "s"), ("algorithm", "RS256"), ("rsa_public_key", pem)])
+                #expect(response.status == 400)
+                #expect(response.json == credentialSchemaViolation([("rsa_public_key", .string("invalid PEM public key"))]))
+            }
+        }
+    }
+
     @Test func rsaKeysUnder2048BitsAreRefused() {
         let response = create([("key", "weak"), ("secret", "s"), ("algorithm", "RS256"), ("rsa_public_key", CredentialTestPEM.rsa1024)])
         #expect(response.status == 400)
@@ -481,5 +511,79 @@ let credentialUnauthorizedBody = JSON.object([("message", .string("Unauthorized"
             #expect(response.status == 401, "\(method) \(uri)")
             #expect(response.json == credentialUnauthorizedBody)
         }
+    }
+}
+
+// MARK: - PEM and DER reading
+
+@Suite struct RSAPublicKeyDERTests {
+    /// DER of `CredentialTestPEM.rsa2048` (SubjectPublicKeyInfo).
+    var spki: [UInt8] {
+        get throws { try #require(PEMBlock.decode(CredentialTestPEM.rsa2048)?.1) }
+    }
+
+    @Test func readsModulusAndExponentOfBothForms() throws {
+        let fromSPKI = try #require(RSAPublicKeyDER.modulusAndExponent(pem: CredentialTestPEM.rsa2048))
+        let fromPKCS1 = try #require(RSAPublicKeyDER.modulusAndExponent(pem: CredentialTestPEM.rsa2048PKCS1))
+        #expect(fromSPKI.0.count == 256)
+        #expect(fromSPKI.0.first == 0x95)  // the DER's leading 0x00 sign byte is dropped
+        #expect(fromSPKI.1 == [0x01, 0x00, 0x01])
+        #expect(fromSPKI.0 == fromPKCS1.0)
+        #expect(fromSPKI.1 == fromPKCS1.1)
+    }
+
+    @Test func refusesOtherKeysAndLabels() {
+        #expect(RSAPublicKeyDER.modulusAndExponent(pem: CredentialTestPEM.p256) == nil)
+        #expect(RSAPublicKeyDER.modulusAndExponent(pem: CredentialTestPEM.p256Private) == nil)
+        let certificateLabel = CredentialTestPEM.rsa2048.replacingOccurrences(of: "PUBLIC KEY", with: "CERTIFICATE")
+        #expect(RSAPublicKeyDER.modulusAndExponent(pem: certificateLabel) == nil)
+        let mismatched = CredentialTestPEM.rsa2048.replacingOccurrences(of: "-----END PUBLIC KEY-----", with: "-----END RSA PUBLIC KEY-----")
+        #expect(RSAPublicKeyDER.modulusAndExponent(pem: mismatched) == nil)
+    }
+
+    @Test func pemFramingRules() throws {
+        #expect(PEMBlock.decode("") == nil)
+        #expect(PEMBlock.decode("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----") == nil)
+        #expect(PEMBlock.decode("-----BEGIN PUBLIC KEY-----\nAA!A\n-----END PUBLIC KEY-----") == nil)
+        #expect(PEMBlock.decode("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\nAAAA\n-----END PUBLIC KEY-----") == nil)
+        #expect(PEMBlock.decode("junk\n" + CredentialTestPEM.rsa2048) == nil)
+        let spaced = "\n  " + CredentialTestPEM.rsa2048.replacingOccurrences(of: "\n", with: " \r\n") + "\n\n"
+        #expect(try PEMBlock.decode(spaced)?.1 == spki)
+        #expect(PEMBlock.decode(spaced)?.0 == "PUBLIC KEY")
+    }
+
+    @Test func derMustBeStrict() throws {
+        let good = try spki
+        #expect(RSAPublicKeyDER.subjectPublicKeyInfo(good[...]) != nil)
+        // Trailing byte after the outer SEQUENCE.
+        #expect(RSAPublicKeyDER.subjectPublicKeyInfo((good + [0x00])[...]) == nil)
+        // Truncated.
+        #expect(RSAPublicKeyDER.subjectPublicKeyInfo(good.dropLast()) == nil)
+        // Another algorithm OID (rsassa-pss, ...1.1.10).
+        var pss = good
+        let oidStart = try #require(firstRange(of: RSAPublicKeyDER.rsaEncryption, in: pss))
+        pss[oidStart + 8] = 0x0A
+        #expect(RSAPublicKeyDER.subjectPublicKeyInfo(pss[...]) == nil)
+    }
+
+    @Test func integersMustBePositiveAndMinimal() {
+        // SEQUENCE { INTEGER, INTEGER } by hand.
+        func pkcs1(_ n: [UInt8], _ e: [UInt8]) -> [UInt8] {
+            let body = [0x02, UInt8(n.count)] + n + [0x02, UInt8(e.count)] + e
+            return [0x30, UInt8(body.count)] + body
+        }
+        #expect(RSAPublicKeyDER.pkcs1(pkcs1([0x00, 0x80], [0x03])[...])?.0 == [0x80])
+        #expect(RSAPublicKeyDER.pkcs1(pkcs1([0x80], [0x03])[...]) == nil)  // negative
+        #expect(RSAPublicKeyDER.pkcs1(pkcs1([0x00, 0x7F], [0x03])[...]) == nil)  // needless leading zero
+        #expect(RSAPublicKeyDER.pkcs1(pkcs1([], [0x03])[...]) == nil)  // empty
+        #expect(RSAPublicKeyDER.pkcs1(pkcs1([0x05], [0x03]).dropLast()) == nil)
+        // Long-form length used for a short value is not DER.
+        #expect(RSAPublicKeyDER.pkcs1([0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03][...]) == nil)
+        #expect(RSAPublicKeyDER.pkcs1([0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03][...])?.1 == [0x03])
+    }
+
+    private func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        return (0...(haystack.count - needle.count)).first { Array(haystack[$0..<($0 + needle.count)]) == needle }
     }
 }

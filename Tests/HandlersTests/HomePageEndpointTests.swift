@@ -37,7 +37,7 @@ import Testing
         let portal = try TestPortal()
         let response = portal.send("POST", "/")
         #expect(response.status == 405)
-        #expect(response.headers["Allow"] == "GET")
+        #expect(response.headers["Allow"] == "GET, HEAD")
         #expect(response.headers["Content-Type"] == "text/html; charset=utf-8")
         #expect(response.text.contains("405"))
     }

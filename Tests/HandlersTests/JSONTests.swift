@@ -93,7 +93,7 @@ import Testing
     }
 
     /// 64 levels of nesting are accepted whatever the innermost container holds.
-    @Test(.disabled("JSONParser.parseValue checks the depth for scalars too: [[…[1]…]] with 64 arrays is rejected while [[…[]…]] is accepted"))
+    @Test
     func scalarInside64ContainersIsAccepted() throws {
         let arrays = String(repeating: "[", count: 64) + "1" + String(repeating: "]", count: 64)
         let objects = String(repeating: #"{"a":"#, count: 64) + "true" + String(repeating: "}", count: 64)

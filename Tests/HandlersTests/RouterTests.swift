@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func wrongMethodListsTheAllowedOnes() {
-        #expect(Self.allowed("PUT", ["api", "v1", "applications", "42"]).map(Set.init) == ["GET", "DELETE"])
+        #expect(Self.allowed("PUT", ["api", "v1", "applications", "42"]).map(Set.init) == ["GET", "HEAD", "DELETE"])
         #expect(Self.allowed("GET", ["api", "v1", "applications"]) == ["POST"])
     }
 
@@ -71,7 +71,7 @@ import Testing
         let auth = portal.send("PUT", "/api/v1/auth")
         #expect(auth.status == 405)
         let allow = try #require(auth.headers["Allow"])
-        #expect(Set(allow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) == ["GET", "DELETE"])
+        #expect(Set(allow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) == ["GET", "HEAD", "DELETE"])
         #expect(auth.json?.keys == ["message"])
 
         let register = portal.send("GET", "/api/v1/register")

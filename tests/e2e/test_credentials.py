@@ -252,6 +252,26 @@ def test_jwt_bad_public_key(alice, algorithm, which, rsa2048, p256, p384, p256_p
     assert_fields(r, 400, {"rsa_public_key": "invalid PEM public key"}, 2)
 
 
+def test_jwt_accepts_a_pkcs1_rsa_public_key(alice):
+    pkcs1 = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode()
+    assert pkcs1.startswith("-----BEGIN RSA PUBLIC KEY-----")
+    r = alice.post(JWT, {"key": unique("pkcs1"), "secret": "s", "algorithm": "RS256", "rsa_public_key": pkcs1})
+    assert r.status_code == 200, r.text
+    assert json_body(r)["rsa_public_key"] == pkcs1
+
+
+def test_jwt_non_rsa_keys_never_hurt_the_workers(alice, p256, p384):
+    # A DER that is no RSA key once crashed the RSA parser (swift-crypto 3.12.3 double free):
+    # every attempt must be a clean 400, and the pool must still serve afterwards.
+    junk = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+    for i in range(20):
+        for pem in (p256, p384, junk):
+            r = alice.post(JWT, {"key": unique(f"loop{i}"), "secret": "s", "algorithm": "RS512", "rsa_public_key": pem})
+            assert_fields(r, 400, {"rsa_public_key": "invalid PEM public key"}, 2)
+    assert alice.get(JWT).status_code == 200
+
+
 def test_jwt_rsa_key_under_2048_bits(alice, rsa1024):
     r = alice.post(JWT, {"key": unique("weak"), "secret": "s", "algorithm": "RS256", "rsa_public_key": rsa1024})
     assert_fields(r, 400, {"rsa_public_key": "RSA public key must be at least 2048 bits (this one has 1024)"}, 2)

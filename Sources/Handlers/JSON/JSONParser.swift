@@ -41,13 +41,14 @@ struct JSONParser {
         JSON.ParseError(message: "\(message) at byte \(index)")
     }
 
+    /// `depth` counts the containers around the value; only opening one more than the maximum fails.
     mutating func parseValue(depth: Int) throws(JSON.ParseError) -> JSON {
-        guard depth < Self.maximumDepth else { throw fail("nesting too deep") }
         skipWhitespace()
         guard index < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth)
-        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < Self.maximumDepth else { throw fail("nesting too deep") }
+            return bytes[index] == UInt8(ascii: "{") ? try parseObject(depth: depth) : try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)

@@ -60,6 +60,7 @@ public struct Router: Sendable {
                 return .found(route.action, parameters: parameters)
             }
             allowed.append(route.method)
+            if route.method == "GET" { allowed.append("HEAD") }  // GET routes answer HEAD too
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
