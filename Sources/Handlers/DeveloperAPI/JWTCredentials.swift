@@ -179,13 +179,10 @@ enum PublicKeyPEM {
         }
         switch algorithm {
         case .rs256, .rs384, .rs512:
-            // Not `_RSA.Signing.PublicKey(pemRepresentation:)`: in swift-crypto 3.12.3 its DER
-            // initializer frees the EVP_PKEY twice when the DER is not an RSA key (an EC key or
-            // junk inside a PEM frame), which aborts or corrupts the worker. Building the key from
-            // the modulus and exponent takes a path that fails cleanly. (Fixed in swift-crypto 4.)
-            guard let (modulus, exponent) = RSAPublicKeyDER.modulusAndExponent(pem: pem),
-                  let key = try? _RSA.Signing.PublicKey(n: modulus, e: exponent)
-            else { return invalid }
+            // `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1); another key type or junk throws.
+            // The unsafe initializer skips only swift-crypto's own 2048-bit floor, so a short key
+            // gets a message that says so.
+            guard let key = try? _RSA.Signing.PublicKey(unsafePEMRepresentation: pem) else { return invalid }
             if key.keySizeInBits < minimumRSABits {
                 return "RSA public key must be at least \(minimumRSABits) bits (this one has \(key.keySizeInBits))"
             }
@@ -195,121 +192,6 @@ enum PublicKeyPEM {
         case .hs256, .hs384, .hs512:
             return nil
         }
-    }
-}
-
-/// Reads the modulus and public exponent of an RSA public key in PEM: `PUBLIC KEY`
-/// (SubjectPublicKeyInfo with rsaEncryption, RFC 5280 §4.1 / RFC 8017 App. A.1) or
-/// `RSA PUBLIC KEY` (PKCS#1 RSAPublicKey). Strict DER: definite minimal lengths, no trailing bytes.
-enum RSAPublicKeyDER {
-    /// OID 1.2.840.113549.1.1.1 (rsaEncryption), DER contents.
-    static let rsaEncryption: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
-
-    /// Big-endian unsigned modulus and exponent, or nil when `pem` is not such a key.
-    static func modulusAndExponent(pem: String) -> ([UInt8], [UInt8])? {
-        guard let (label, der) = PEMBlock.decode(pem) else { return nil }
-        switch label {
-        case "PUBLIC KEY": return subjectPublicKeyInfo(der[...])
-        case "RSA PUBLIC KEY": return pkcs1(der[...])
-        default: return nil
-        }
-    }
-
-    /// SEQUENCE { SEQUENCE { OID rsaEncryption, NULL }, BIT STRING { RSAPublicKey } }
-    static func subjectPublicKeyInfo(_ der: ArraySlice<UInt8>) -> ([UInt8], [UInt8])? {
-        var outer = DERReader(der)
-        guard let body = outer.read(tag: 0x30), outer.isAtEnd else { return nil }
-        var fields = DERReader(body)
-        guard let algorithm = fields.read(tag: 0x30), let bits = fields.read(tag: 0x03), fields.isAtEnd else { return nil }
-        var identifier = DERReader(algorithm)
-        guard let oid = identifier.read(tag: 0x06), Array(oid) == rsaEncryption else { return nil }
-        if !identifier.isAtEnd {
-            guard let null = identifier.read(tag: 0x05), null.isEmpty, identifier.isAtEnd else { return nil }
-        }
-        guard bits.first == 0 else { return nil }  // no unused bits
-        return pkcs1(bits.dropFirst())
-    }
-
-    /// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
-    static func pkcs1(_ der: ArraySlice<UInt8>) -> ([UInt8], [UInt8])? {
-        var outer = DERReader(der)
-        guard let body = outer.read(tag: 0x30), outer.isAtEnd else { return nil }
-        var fields = DERReader(body)
-        guard let modulus = fields.readPositiveInteger(), let exponent = fields.readPositiveInteger(), fields.isAtEnd
-        else { return nil }
-        return (modulus, exponent)
-    }
-}
-
-/// One PEM block (RFC 7468): `-----BEGIN <label>-----`, base64 lines, `-----END <label>-----`,
-/// with nothing but whitespace around it. Accepts LF and CRLF line ends (browsers send CRLF).
-enum PEMBlock {
-    /// The label and the decoded bytes, or nil when `text` is not exactly one PEM block.
-    static func decode(_ text: String) -> (String, [UInt8])? {
-        let lines = text.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-        guard lines.count >= 3, let first = lines.first, let last = lines.last,
-              first.hasPrefix("-----BEGIN "), first.hasSuffix("-----"), first.count > 16
-        else { return nil }
-        let label = String(first.dropFirst("-----BEGIN ".count).dropLast("-----".count))
-        guard last == "-----END \(label)-----" else { return nil }
-        let body = lines[1..<(lines.count - 1)].joined()
-        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-        guard body.allSatisfy({ alphabet.contains($0) }), let data = Data(base64Encoded: body), !data.isEmpty
-        else { return nil }
-        return (label, Array(data))
-    }
-}
-
-/// Reads DER elements (X.690 §8, §10) one after another from a byte slice.
-struct DERReader {
-    private var bytes: ArraySlice<UInt8>
-
-    /// A reader positioned at the start of `bytes`.
-    init(_ bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-    }
-
-    /// No bytes left.
-    var isAtEnd: Bool { bytes.isEmpty }
-
-    /// The contents of the next element if its tag is `tag`; nil (and nothing consumed) otherwise.
-    mutating func read(tag: UInt8) -> ArraySlice<UInt8>? {
-        var index = bytes.startIndex
-        guard index < bytes.endIndex, bytes[index] == tag else { return nil }
-        index += 1
-        guard index < bytes.endIndex else { return nil }
-        let lengthByte = bytes[index]
-        index += 1
-        var length = Int(lengthByte)
-        if lengthByte >= 0x80 {
-            // Long form: 1 to 4 length bytes (no key here is near 4 GB), minimally encoded.
-            let count = Int(lengthByte & 0x7F)
-            guard (1...4).contains(count), bytes.endIndex - index >= count else { return nil }
-            length = 0
-            for _ in 0..<count {
-                length = length << 8 | Int(bytes[index])
-                index += 1
-            }
-            guard length >= 0x80, length >> (8 * (count - 1)) != 0 else { return nil }
-        }
-        guard bytes.endIndex - index >= length else { return nil }
-        let contents = bytes[index..<(index + length)]
-        bytes = bytes[(index + length)...]
-        return contents
-    }
-
-    /// The magnitude of the next INTEGER if it is positive and minimally encoded.
-    mutating func readPositiveInteger() -> [UInt8]? {
-        guard let contents = read(tag: 0x02), let first = contents.first, first & 0x80 == 0 else { return nil }
-        let rest = contents.dropFirst()
-        if first == 0 {
-            // A leading zero only to clear the sign bit of the next byte.
-            guard let second = rest.first, second & 0x80 != 0 else { return nil }
-            return Array(rest)
-        }
-        return Array(contents)
     }
 }
 
