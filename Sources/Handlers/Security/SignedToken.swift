@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Storage
 
 /// The JWTs emailed for account verification and password reset (seed 000 examples): HS256,
 /// header `{"alg":"HS256","typ":"JWT"}`, claims `{"exp": <epoch seconds>, "id": "<token id>"}`.
@@ -40,10 +41,7 @@ struct SignedToken: Sendable {
         return id
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URL(_ bytes: [UInt8]) -> String { SecretToken.base64URL(bytes) }
 
     static func decodeBase64URL<S: StringProtocol>(_ text: S) -> [UInt8]? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -18,7 +17,7 @@ public struct PortalFile: Codable, Sendable, Equatable {
         self.portalID = portalID
         self.path = path
         self.contents = contents
-        self.checksum = SHA256.hash(data: Array(contents.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = SecretToken.hash(contents)  // the same hex SHA-256
         self.createdAt = createdAt
         self.updatedAt = createdAt
     }

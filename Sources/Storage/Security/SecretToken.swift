@@ -16,7 +16,8 @@ public enum SecretToken {
         SHA256.hash(data: Array(secret.utf8)).map { hexDigits($0) }.joined()
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
+    /// RFC 4648 §5 base64url without padding.
+    public static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
