@@ -16,7 +16,7 @@ public final class TestPortal: @unchecked Sendable {
         get { clock.withLock { $0 } }
         set { clock.withLock { $0 = newValue } }
     }
-    private let clock: LockedValue<Date>
+    private let clock: Locked<Date>
 
     /// Tests assert on responses, not on log lines.
     public static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -41,7 +41,7 @@ public final class TestPortal: @unchecked Sendable {
             try PortalRepository(database).update(portal)
         }
         defaultPortal = portal
-        let clock = LockedValue(Date())
+        let clock = Locked(Date())
         self.clock = clock
         let services = try Services(
             database: database, passwords: try PasswordHasher(parameters: argon2, maxConcurrent: 2),
@@ -116,14 +116,18 @@ public enum FormEncoding {
     }
 }
 
-/// A value behind a lock.
-final class LockedValue<Value>: @unchecked Sendable {
+/// A value behind a lock, shared by test threads (results, a movable clock).
+public final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
+
+    public init(_ value: Value) { self.value = value }
+
+    public func withLock<T>(_ body: (inout Value) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)
     }
+
+    public var current: Value { withLock { $0 } }
 }

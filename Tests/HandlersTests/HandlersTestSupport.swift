@@ -80,18 +80,3 @@ struct FixtureError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// A value behind a lock, for results collected from several threads.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-
-    var current: Value { withLock { $0 } }
-}

@@ -19,16 +19,16 @@ import Testing
 
     @Test func concurrentRegistrationsFromTwoProcessesAllCommit() throws {
         let pool = try PoolProcess(workers: 2, threads: 4)
-        let results = LockedResults()
+        let results = Locked<[Int]>([])
         DispatchQueue.concurrentPerform(iterations: 40) { index in
             let body = "email=dev\(index)%40example.com&password=correct-horse&meta=%7B%22full_name%22%3A%22D%22%7D"
             let reply = try? pool.client.send(
                 method: "POST", uri: "/api/v1/register",
                 headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
-            results.append(reply?.status ?? -1)
+            results.withLock { $0.append(reply?.status ?? -1) }
         }
-        #expect(results.values.count == 40)
-        #expect(results.values.allSatisfy { $0 == 200 }, "statuses: \(results.values)")
+        #expect(results.current.count == 40)
+        #expect(results.current.allSatisfy { $0 == 200 }, "statuses: \(results.current)")
         #expect(!pool.log.contains("database is locked"))
     }
 
@@ -63,21 +63,21 @@ import Testing
         let pool = try PoolProcess(workers: 2, threads: 2)
         #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 })
         let before = pool.workerPids
-        let results = LockedResults()
+        let results = Locked<[Int]>([])
         let group = DispatchGroup()
         for _ in 0..<4 {
             DispatchQueue.global().async(group: group) {
                 for _ in 0..<60 {
                     let status = (try? pool.client.send(method: "GET", uri: "/health").status) ?? -1
-                    results.append(status)
+                    results.withLock { $0.append(status) }
                 }
             }
         }
         usleep(100_000)
         pool.signal(SIGHUP)
         group.wait()
-        #expect(results.values.count == 240)
-        #expect(results.values.allSatisfy { $0 == 200 }, "failed: \(results.values.filter { $0 != 200 })")
+        #expect(results.current.count == 240)
+        #expect(results.current.allSatisfy { $0 == 200 }, "failed: \(results.current.filter { $0 != 200 })")
         #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 && pool.workerPids.isDisjoint(with: before) })
         #expect(pool.log.contains("pool reloaded"))
     }
@@ -135,12 +135,4 @@ import Testing
         #expect(reply.text.contains("\"message\""))
         #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
     }
-}
-
-/// Results gathered from several threads.
-final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statuses: [Int] = []
-    func append(_ status: Int) { lock.lock(); statuses.append(status); lock.unlock() }
-    var values: [Int] { lock.lock(); defer { lock.unlock() }; return statuses }
 }

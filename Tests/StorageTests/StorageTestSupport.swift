@@ -57,21 +57,6 @@ enum Instant {
     static let t0 = Date(timeIntervalSince1970: 1_750_000_000)
 }
 
-/// A value behind a lock, for results collected from several threads.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-
-    var current: Value { withLock { $0 } }
-}
 
 /// Runs `body(index)` on `count` new threads that start together, and waits for all of them.
 /// (Not `concurrentPerform`: it would use only as many threads as cores.)

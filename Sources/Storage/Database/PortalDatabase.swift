@@ -65,7 +65,7 @@ public final class PortalDatabase: Sendable {
         do {
             // One statement needs no snapshot: skip the BEGIN/COMMIT of `read`, reuse the statement.
             let one = try pool.unsafeRead { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM portals")) }
-            return (one ?? 0) > 0
+            return one != nil
         } catch {
             return false
         }
