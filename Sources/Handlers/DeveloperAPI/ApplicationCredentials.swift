@@ -70,7 +70,7 @@ enum ApplicationCredentials {
         guard let id = request.parameters["credential"],
               let credential = try context.services.applications.findCredential(
                   id: id, applicationID: application.id, portalID: context.portal.id)
-        else { throw Applications.notFound }
+        else { throw DeveloperAPIError.notFound }
         return .json(credential.developerAPIJSON(consumerID: application.consumerID))
     }
 
@@ -79,7 +79,7 @@ enum ApplicationCredentials {
         let (_, application) = try Applications.owned(request, context)
         guard let id = request.parameters["credential"],
               try context.services.applications.deleteCredential(id: id, applicationID: application.id, portalID: context.portal.id)
-        else { throw Applications.notFound }
+        else { throw DeveloperAPIError.notFound }
         return .noContent
     }
 
@@ -92,7 +92,7 @@ enum ApplicationCredentials {
                 try context.services.applications.createCredential(credential)
                 return
             } catch {
-                if error.kind == .foreignKeyViolation { throw Applications.notFound }
+                if error.kind == .foreignKeyViolation { throw DeveloperAPIError.notFound }
                 if error.kind != .uniqueViolation || attempt == 3 { throw error }
             }
         }
@@ -142,7 +142,7 @@ extension ApplicationCredential {
     func developerAPIJSON(consumerID: String, secret: String? = nil) -> JSON {
         .object([
             ("consumer", .object([("id", .string(consumerID))])),
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
             ("id", .string(id)),
             ("client_type", .string(clientType)),
             ("name", .string(name)),

@@ -37,12 +37,10 @@ enum ApplicationInstances {
                 applicationID: application.id, portalID: context.portal.id, serviceID: serviceID, now: context.services.now())
         } catch {
             if error.kind == .uniqueViolation {
-                throw DeveloperAPIError.fields(
-                    status: 409, .object([(serviceField, .string("already exists with value '\(serviceID)'"))]),
-                    code: DeveloperAPIError.uniqueViolation)
+                throw DeveloperAPIError.alreadyExists(serviceField, serviceID)
             }
             // The application was deleted since it was found.
-            if error.kind == .foreignKeyViolation { throw Applications.notFound }
+            if error.kind == .foreignKeyViolation { throw DeveloperAPIError.notFound }
             throw error
         }
         // A body field, not a path: an id that names no open service is a field error, and
@@ -63,7 +61,7 @@ enum ApplicationInstances {
         guard let id = request.parameters["instance"],
               let registration = try context.services.applications.findRegistration(
                   id: id, applicationID: application.id, portalID: context.portal.id)
-        else { throw Applications.notFound }
+        else { throw DeveloperAPIError.notFound }
         return .json(registration.developerAPIJSON)
     }
 
@@ -72,7 +70,7 @@ enum ApplicationInstances {
         let (_, application) = try Applications.owned(request, context)
         guard let id = request.parameters["instance"],
               try context.services.applications.deleteRegistration(id: id, applicationID: application.id, portalID: context.portal.id)
-        else { throw Applications.notFound }
+        else { throw DeveloperAPIError.notFound }
         return .noContent
     }
 
@@ -101,12 +99,12 @@ extension ApplicationRegistration {
     /// in the order of the seed's example; `composite_id` is `<application id>_<service id>`.
     var developerAPIJSON: JSON {
         .object([
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
             ("suspended", .bool(suspended)),
             ("status", .int(kongStatus)),
             ("id", .string(id)),
             ("composite_id", .string("\(applicationID)_\(productVersionID)")),
-            ("updated_at", .int(Int64(updatedAt.timeIntervalSince1970))),
+            ("updated_at", .epochSeconds(updatedAt)),
             ("application", .object([("id", .string(applicationID))])),
             ("service", .object([("id", .string(productVersionID))])),
         ])

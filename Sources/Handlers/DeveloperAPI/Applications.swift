@@ -68,7 +68,7 @@ enum Applications {
         if let name { application.name = name }
         if let redirectURI { application.redirectURI = redirectURI }
         application.updatedAt = context.services.now()
-        guard try context.services.applications.update(application) else { throw notFound }
+        guard try context.services.applications.update(application) else { throw DeveloperAPIError.notFound }
         return .json(application.developerAPIJSON)
     }
 
@@ -78,13 +78,11 @@ enum Applications {
         let developer = try context.requireDeveloper(request)
         guard let id = request.parameters["id"],
               try context.services.applications.delete(id: id, developerID: developer.id, portalID: context.portal.id)
-        else { throw notFound }
+        else { throw DeveloperAPIError.notFound }
         context.logger.info("application deleted", metadata: ["application.id": "\(id)", "developer.id": "\(developer.id)"])
         return .noContent
     }
 
-    /// 404 `{message: "Not found"}`: an unknown id, or one that belongs to someone else.
-    static let notFound = DeveloperAPIError.message(status: 404, "Not found")
 
     /// The logged-in developer and their application named by the `{id}` path parameter;
     /// 401 without a session, 404 when the application is not theirs.
@@ -92,7 +90,7 @@ enum Applications {
         let developer = try context.requireDeveloper(request)
         guard let id = request.parameters["id"],
               let application = try context.services.applications.find(id: id, developerID: developer.id, portalID: context.portal.id)
-        else { throw notFound }
+        else { throw DeveloperAPIError.notFound }
         return (developer, application)
     }
 
@@ -146,10 +144,10 @@ extension DeveloperApplication {
     /// epoch-second times, in the order of the seed's examples.
     var developerAPIJSON: JSON {
         .object([
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
             ("id", .string(id)),
             ("redirect_uri", .string(redirectURI)),
-            ("updated_at", .int(Int64(updatedAt.timeIntervalSince1970))),
+            ("updated_at", .epochSeconds(updatedAt)),
             ("developer", .object([("id", .string(developerID))])),
             ("name", .string(name)),
             ("consumer", .object([("id", .string(consumerID))])),

@@ -20,8 +20,8 @@ extension Developer {
     var developerAPIJSON: JSON {
         .object([
             ("id", .string(id)),
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
-            ("updated_at", .int(Int64(updatedAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
+            ("updated_at", .epochSeconds(updatedAt)),
             ("consumer", .object([("id", .string(consumerID))])),
             ("status", .int(kongStatus)),
             ("email", .string(email)),

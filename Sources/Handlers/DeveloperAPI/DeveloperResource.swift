@@ -59,7 +59,7 @@ enum DeveloperResource {
         do {
             updated = try context.services.accounts.changeEmail(developerID: developer.id, email: email, now: context.services.now())
         } catch {
-            throw error.kind == .uniqueViolation ? Registration.emailTaken(email) : error
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("email", email) : error
         }
         return .json((updated ?? developer).developerAPIJSON)
     }

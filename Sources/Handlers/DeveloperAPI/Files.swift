@@ -14,7 +14,7 @@ enum Files {
             ("data", .array(page.items.map { file in
                 .object([
                     ("checksum", .string(file.checksum)), ("id", .string(file.id)), ("path", .string(file.path)),
-                    ("created_at", .int(Int64(file.createdAt.timeIntervalSince1970))), ("contents", .string(file.contents)),
+                    ("created_at", .epochSeconds(file.createdAt)), ("contents", .string(file.contents)),
                 ])
             })),
             ("next", next),

@@ -9,8 +9,6 @@ import _CryptoExtras
 enum JWTCredentials {
     /// The collection's path.
     static let path = DeveloperAPI.prefix + "/credentials/jwt"
-    /// 404 for an id that names no credential of the logged-in developer.
-    static let notFound = DeveloperAPIError.message(status: 404, "Not found")
 
     /// Adds the routes of this resource.
     static func register(on router: inout Router) {
@@ -46,7 +44,7 @@ enum JWTCredentials {
         do {
             try services.credentials.createJWT(credential)
         } catch {
-            throw error.kind == .uniqueViolation ? CredentialKey.taken(credential.key) : error
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("key", credential.key) : error
         }
         context.logger.info("jwt credential created", metadata: ["developer.id": "\(developer.id)", "credential.id": "\(credential.id)"])
         return .json(credential.developerAPIJSON(consumerID: developer.consumerID))
@@ -79,9 +77,9 @@ enum JWTCredentials {
         do {
             saved = try context.services.credentials.updateJWT(credential)
         } catch {
-            throw error.kind == .uniqueViolation ? CredentialKey.taken(credential.key) : error
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("key", credential.key) : error
         }
-        guard saved else { throw notFound }  // deleted since the find above
+        guard saved else { throw DeveloperAPIError.notFound }  // deleted since the find above
         return .json(credential.developerAPIJSON(consumerID: developer.consumerID))
     }
 
@@ -90,7 +88,7 @@ enum JWTCredentials {
         let developer = try context.requireDeveloper(request)
         let id = request.parameters["id"] ?? ""
         guard try context.services.credentials.deleteJWT(id: id, developerID: developer.id, portalID: context.portal.id) else {
-            throw notFound
+            throw DeveloperAPIError.notFound
         }
         context.logger.info("jwt credential deleted", metadata: ["developer.id": "\(developer.id)", "credential.id": "\(id)"])
         return .noContent
@@ -99,7 +97,7 @@ enum JWTCredentials {
     private static func find(_ request: Request, _ context: RequestContext, _ developer: Developer) throws -> JWTCredential {
         guard let id = request.parameters["id"],
               let credential = try context.services.credentials.findJWT(id: id, developerID: developer.id, portalID: context.portal.id)
-        else { throw notFound }
+        else { throw DeveloperAPIError.notFound }
         return credential
     }
 }
@@ -202,7 +200,7 @@ extension JWTCredential {
         var members: [(String, JSON)] = [
             ("algorithm", .string(algorithm.rawValue)),
             ("id", .string(id)),
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
             ("secret", .string(secret)),
             ("consumer", .object([("id", .string(consumerID))])),
         ]

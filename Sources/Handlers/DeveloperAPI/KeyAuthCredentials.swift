@@ -43,7 +43,7 @@ enum KeyAuthCredentials {
             try services.credentials.createKeyAuth(credential)
         } catch {
             // The UNIQUE (portal_id, key) constraint decides, so two concurrent creates cannot both win.
-            throw error.kind == .uniqueViolation ? CredentialKey.taken(key) : error
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("key", key) : error
         }
         context.logger.info("key-auth credential created", metadata: ["developer.id": "\(developer.id)", "credential.id": "\(credential.id)"])
         return .json(credential.developerAPIJSON(consumerID: developer.consumerID))
@@ -64,11 +64,6 @@ enum CredentialKey {
         }
         return nil
     }
-
-    /// 409 `{fields: {key: "already exists with value '…'"}, code: 5}`, as Kong reports a unique violation.
-    static func taken(_ key: String) -> DeveloperAPIError {
-        .fields(status: 409, .object([("key", .string("already exists with value '\(key)'"))]), code: DeveloperAPIError.uniqueViolation)
-    }
 }
 
 extension KeyAuthCredential {
@@ -78,7 +73,7 @@ extension KeyAuthCredential {
             ("key", .string(key)),
             ("consumer", .object([("id", .string(consumerID))])),
             ("id", .string(id)),
-            ("created_at", .int(Int64(createdAt.timeIntervalSince1970))),
+            ("created_at", .epochSeconds(createdAt)),
         ])
     }
 }

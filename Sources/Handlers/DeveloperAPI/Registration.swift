@@ -27,7 +27,7 @@ enum Registration {
 
         let services = context.services
         if try services.developers.find(portalID: context.portal.id, email: email) != nil {
-            throw emailTaken(email)
+            throw DeveloperAPIError.alreadyExists("email", email)
         }
         // Hash outside any transaction: it takes tens of milliseconds.
         let hash = try services.passwords.hash(password)
@@ -54,14 +54,10 @@ enum Registration {
             outboxID = try services.accounts.register(developer, token: token, mail: mail)
         } catch {
             // Registered concurrently since the check above.
-            throw error.kind == .uniqueViolation ? emailTaken(email) : error
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("email", email) : error
         }
         context.logger.info("developer registered", metadata: ["developer.id": "\(developer.id)", "portal.id": "\(portal.id)"])
         let report = AccountEmails.deliverAndReport(outboxID, recipient: email, services: services)
         return .json(.object([("email", report), ("developer", developer.developerAPIJSON)]))
-    }
-
-    static func emailTaken(_ email: String) -> DeveloperAPIError {
-        .fields(status: 409, .object([("email", .string("already exists with value '\(email)'"))]), code: DeveloperAPIError.uniqueViolation)
     }
 }

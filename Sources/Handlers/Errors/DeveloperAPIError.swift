@@ -15,6 +15,15 @@ public enum DeveloperAPIError: ResponseError, Sendable, Equatable {
     /// 401 for credentials that do not match an account.
     public static let invalidCredentials = DeveloperAPIError.message(status: 401, "Invalid authentication credentials")
 
+    /// 404 `{ "message": "Not found" }`: an unknown id, or one that belongs to someone else.
+    public static let notFound = DeveloperAPIError.message(status: 404, "Not found")
+
+    /// 409 `{"fields": {field: "already exists with value '…'"}, "code": 5}`, as Kong reports a
+    /// unique violation.
+    public static func alreadyExists(_ field: String, _ value: String) -> DeveloperAPIError {
+        .fields(status: 409, .object([(field, .string("already exists with value '\(value)'"))]), code: uniqueViolation)
+    }
+
     /// A 400 schema violation for the given field errors.
     public static func invalid(_ fields: [(String, JSON)]) -> DeveloperAPIError {
         .fields(status: 400, .object(fields), code: schemaViolation)

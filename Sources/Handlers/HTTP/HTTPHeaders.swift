@@ -34,3 +34,11 @@ public struct HTTPHeaders: Sendable, Sequence {
         fields.makeIterator()
     }
 }
+
+extension HTTPHeaders {
+    /// `value` without CR and LF, so it cannot start another header line (HTTP or mail).
+    /// Filtered scalar by scalar: "\r\n" is a single Character in Swift.
+    public static func singleLine(_ value: String) -> String {
+        String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value with ordered object keys, serialised byte-wise (no Foundation on the hot path).
 public enum JSON: Sendable, Equatable {
     case null
@@ -19,6 +21,11 @@ public enum JSON: Sendable, Equatable {
         case let (.object(a), .object(b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
+    }
+
+    /// A time as whole seconds since 1970 (the developer API's timestamps).
+    public static func epochSeconds(_ date: Date) -> JSON {
+        .int(Int64(date.timeIntervalSince1970))
     }
 
     /// The member named `key` of an object.

@@ -78,7 +78,7 @@ struct SMTPClient {
 
     /// Header values never carry CR or LF (no header injection).
     static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
+        HTTPHeaders.singleLine(text)
     }
 
     /// RFC 2047 encoded-word for non-ASCII subjects.

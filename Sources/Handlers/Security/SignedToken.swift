@@ -17,7 +17,7 @@ struct SignedToken: Sendable {
 
     func sign(id: String, expiresAt: Date) -> String {
         let header = Self.base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let claims = JSON.object([("exp", .int(Int64(expiresAt.timeIntervalSince1970))), ("id", .string(id))])
+        let claims = JSON.object([("exp", .epochSeconds(expiresAt)), ("id", .string(id))])
         let signingInput = header + "." + Self.base64URL(claims.bytes)
         let signature = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: key)
         return signingInput + "." + Self.base64URL(Array(signature))

@@ -37,14 +37,13 @@ enum CGIMessage {
     }
 
     /// The CGI response a FastCGI responder writes on FCGI_STDOUT: `Status:` line, headers, blank
-    /// line, body. CR and LF are removed from header values (scalar by scalar: "\r\n" is one Character)
-    /// so a value cannot inject headers.
+    /// line, body. CR and LF are removed from header values so a value cannot inject headers.
     static func bytes(of response: Response) -> [UInt8] {
         var head = "Status: \(response.status) \(response.reasonPhrase)\r\n"
         var hasLength = false
         for (name, value) in response.headers {
             if name == "content-length" { hasLength = true }
-            head += canonicalName(name) + ": " + String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })) + "\r\n"
+            head += canonicalName(name) + ": " + HTTPHeaders.singleLine(value) + "\r\n"
         }
         if !hasLength, response.status != 204, response.status != 304 {
             head += "Content-Length: \(response.body.count)\r\n"

@@ -87,10 +87,7 @@ public struct AccountRepository: Sendable {
     public func resetPassword(tokenID: String, passwordHash: String, now: Date) throws(StorageError) -> Bool {
         try database.write { db in
             guard let token = try Self.consume(tokenID, purpose: .resetPassword, now: now, in: db) else { return false }
-            try db.execute(
-                sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
-                arguments: [passwordHash, now, token.developerID])
-            try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [token.developerID])
+            try Self.setPassword(developerID: token.developerID, passwordHash: passwordHash, now: now, in: db)
             return true
         }
     }
@@ -98,10 +95,7 @@ public struct AccountRepository: Sendable {
     /// Stores a new password hash and ends every session of the developer (password change).
     public func changePassword(developerID: String, passwordHash: String, now: Date) throws(StorageError) {
         try database.write { db in
-            try db.execute(
-                sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
-                arguments: [passwordHash, now, developerID])
-            try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [developerID])
+            try Self.setPassword(developerID: developerID, passwordHash: passwordHash, now: now, in: db)
         }
     }
 
@@ -129,6 +123,14 @@ public struct AccountRepository: Sendable {
             try db.execute(sql: "DELETE FROM developers WHERE id = ? AND portal_id = ?", arguments: [developerID, portalID])
             return db.changesCount > 0
         }
+    }
+
+    /// A new password ends every session: whoever held one may have known the old password.
+    private static func setPassword(developerID: String, passwordHash: String, now: Date, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
+            arguments: [passwordHash, now, developerID])
+        try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [developerID])
     }
 
     private static func consume(_ id: String, purpose: OneTimeToken.Purpose, now: Date, in db: Database) throws -> OneTimeToken? {

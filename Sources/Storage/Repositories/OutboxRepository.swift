@@ -76,9 +76,4 @@ public struct OutboxRepository: Sendable {
             try OutboxMessage.filter(Column("recipient") == recipient).order(Column("id")).fetchAll(db)
         }
     }
-
-    /// A message by id (tests, diagnostics).
-    public func find(id: Int64) throws(StorageError) -> OutboxMessage? {
-        try database.read { db in try OutboxMessage.fetchOne(db, key: id) }
-    }
 }

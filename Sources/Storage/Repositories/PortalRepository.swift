@@ -27,6 +27,11 @@ public struct PortalRepository: Sendable {
         try database.write { db in try portal.insert(db) }
     }
 
+    /// Saves every column of an existing portal.
+    public func update(_ portal: Portal) throws(StorageError) {
+        try database.write { db in try portal.update(db) }
+    }
+
     /// Every portal, oldest first.
     public func all() throws(StorageError) -> [Portal] {
         try database.read { db in try Portal.order(sql: "created_at, rowid").fetchAll(db) }
@@ -59,12 +64,5 @@ public struct PortalRepository: Sendable {
             return String(host[...end]).lowercased()
         }
         return String(host.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
-    }
-}
-
-extension PortalRepository {
-    /// Saves every column of an existing portal.
-    public func update(_ portal: Portal) throws(StorageError) {
-        try database.write { db in try portal.update(db) }
     }
 }
