@@ -4,8 +4,10 @@ EHLO/HELO, AUTH PLAIN/LOGIN accepted, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and wr
 to DIR as <n>.eml, so scripts/run users can read the portal's emails and the end-to-end tests
 can assert on them. Listens on loopback only.
 
-usage: smtp-sink.py --dir DIR --port PORT [--fail-recipient ADDRESS ...]
-A --fail-recipient address gets `550 mailbox unavailable` at RCPT (to test delivery errors).
+usage: smtp-sink.py --dir DIR --port PORT [--fail-recipient ADDRESS ...] [--slow-domain DOMAIN ...]
+A --fail-recipient address gets `550 mailbox unavailable` at RCPT (to test delivery errors); an
+address at a --slow-domain waits --slow-seconds (2) before its RCPT is accepted (to show that a
+request does not wait for SMTP).
 """
 
 import argparse
@@ -13,6 +15,7 @@ import itertools
 import os
 import socketserver
 import threading
+import time
 
 counter = itertools.count(1)
 lock = threading.Lock()
@@ -48,6 +51,8 @@ class Handler(socketserver.StreamRequestHandler):
                 self.reply("250 2.1.0 ok")
             elif verb == "RCPT":
                 address = arg.partition(":")[2].strip().strip("<>")
+                if address.lower().rpartition("@")[2] in self.server.slow_domains:
+                    time.sleep(self.server.slow_seconds)
                 if address.lower() in self.server.fail_recipients:
                     self.reply("550 5.1.1 mailbox unavailable")
                 else:
@@ -96,11 +101,15 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fail-recipient", action="append", default=[])
+    parser.add_argument("--slow-domain", action="append", default=[])
+    parser.add_argument("--slow-seconds", type=float, default=2.0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     with Server(("127.0.0.1", args.port), Handler) as server:
         server.directory = args.dir
         server.fail_recipients = {a.lower() for a in args.fail_recipient}
+        server.slow_domains = {d.lower() for d in args.slow_domain}
+        server.slow_seconds = args.slow_seconds
         server.serve_forever()
 
 

@@ -105,7 +105,8 @@ extension PortalCommand {
             do {
                 let database = try PortalDatabase(config.databaseSettings)
                 let passwords = try PasswordHasher(
-                    parameters: config.argon2, maxConcurrent: ProcessInfo.processInfo.activeProcessorCount)
+                    parameters: config.argon2, maxConcurrent: config.argon2MaxConcurrent,
+                    poolSlots: HashingSlots(directory: config.hashingSlotsDirectory, count: config.argon2MaxConcurrent))
                 services = try Services(
                     database: database, passwords: passwords, settings: config.handlerSettings, pages: try PageRenderer(), logger: logger)
             } catch {

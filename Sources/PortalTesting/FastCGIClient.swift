@@ -54,6 +54,8 @@ public struct FastCGIClient: Sendable {
             ("QUERY_STRING", uri.contains("?") ? String(uri.drop { $0 != "?" }.dropFirst()) : ""),
             ("CONTENT_LENGTH", String(contentLength)), ("REMOTE_ADDR", "127.0.0.1"),
         ]
+        // nginx always passes the Host (the portal is chosen by it); tests may name another.
+        if !headers.contains(where: { $0.0.lowercased() == "host" }) { params.append(("HTTP_HOST", "localhost")) }
         for (name, value) in headers {
             let upper = name.uppercased().replacingOccurrences(of: "-", with: "_")
             params.append(upper == "CONTENT_TYPE" ? (upper, value) : ("HTTP_" + upper, value))

@@ -32,7 +32,7 @@ public final class PoolProcess: @unchecked Sendable {
         logPath = directory.appendingPathComponent("portal.log").path
         var entries = [
             "\"socket_path\": \"portal.sock\"", "\"database_path\": \"portal.sqlite\"", "\"workers\": \(workers)",
-            "\"threads_per_worker\": \(threads)", "\"argon2\": {\"memory_kib\": 1024, \"iterations\": 1}",
+            "\"threads_per_worker\": \(threads)", "\"argon2\": {\"memory_kib\": 7168, \"iterations\": 5}",
             "\"graceful_timeout_seconds\": 10",
         ]
         entries += extraConfig.map { "\"\($0.key)\": \($0.value)" }

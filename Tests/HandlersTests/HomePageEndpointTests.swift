@@ -16,10 +16,19 @@ import Testing
         #expect(response.text.contains("https://localhost/api/v1/register"))
     }
 
-    @Test func homeLinksUseTheRequestsHost() throws {
+    @Test func homeLinksUseTheConfiguredOriginNotTheRequestsHost() throws {
+        let portal = try TestPortal(settings: HandlerSettings(publicOrigin: PublicOrigin(scheme: "https", port: 8443)))
+        let response = portal.send("GET", "/", host: "localhost:9999")
+        #expect(response.text.contains("https://localhost:8443/api/v1/auth"))
+        #expect(!response.text.contains("9999"))
+    }
+
+    @Test func aHostThatIsNoPortalsIsMisdirected() throws {
         let portal = try TestPortal()
-        let response = portal.send("GET", "/", host: "portal.example:8443")
-        #expect(response.text.contains("https://portal.example:8443/api/v1/auth"))
+        #expect(portal.send("GET", "/", host: "evil.example").status == 421)
+        let api = portal.send("POST", "/api/v1/forgot-password", host: "evil.example")
+        #expect(api.status == 421)
+        #expect(api.json?["message"] == .string("No portal is served on this host"))
     }
 
     @Test func unknownBrowserPathIs404HTML() throws {

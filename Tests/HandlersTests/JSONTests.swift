@@ -1,4 +1,4 @@
-import Handlers
+@testable import Handlers
 import Testing
 
 /// `JSON.parse` (RFC 8259) and the byte-wise serialisation.
@@ -106,8 +106,41 @@ import Testing
         #expect(throws: JSON.ParseError.self) { try Self.parse(deep) }
     }
 
-    @Test func duplicateMemberNamesKeepTheLastValueAtTheFirstPosition() throws {
-        #expect(try Self.parse(#"{"a":1,"b":2,"a":3}"#) == .object([("a", .int(3)), ("b", .int(2))]))
+    @Test func duplicateMemberNamesAreRefused() {
+        #expect(throws: JSON.ParseError.self) { try Self.parse(#"{"a":1,"b":2,"a":3}"#) }
+        #expect(throws: JSON.ParseError.self) { try Self.parse(#"[{"x":{"a":1,"a":1}}]"#) }
+        // The same name in different objects is fine.
+        #expect(throws: Never.self) { try Self.parse(#"{"a":{"a":1},"b":{"a":2}}"#) }
+    }
+
+    /// An object of `count` members `"k0":0,"k1":1,…`.
+    static func wideObject(_ count: Int) -> [UInt8] {
+        Array(("{" + (0..<count).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}").utf8)
+    }
+
+    @Test func objectsBeyondTheMemberCapAreRefused() throws {
+        let limits = JSON.Limits.request
+        #expect(throws: Never.self) { try JSON.parse(Self.wideObject(limits.membersPerObject)) }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Self.wideObject(limits.membersPerObject + 1)) }
+        // The 40,000-key body of the issue's reproduction is refused, not parsed.
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Self.wideObject(40_000)) }
+    }
+
+    @Test func documentsBeyondTheValueCapAreRefused() {
+        let items = Array(("[" + Array(repeating: "0", count: JSON.Limits.request.values).joined(separator: ",") + "]").utf8)
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(items) }
+    }
+
+    /// Counting, not timing: each member costs one name lookup, so the work for 8× the members is 8×
+    /// (the quadratic parser compared every name with all earlier ones: 64× the work).
+    @Test func memberNameWorkGrowsLinearly() throws {
+        let unlimited = JSON.Limits(depth: 64, membersPerObject: .max, values: .max)
+        var small = JSONParser.Statistics()
+        var large = JSONParser.Statistics()
+        _ = try JSON.parse(Self.wideObject(5_000), limits: unlimited, statistics: &small)
+        _ = try JSON.parse(Self.wideObject(40_000), limits: unlimited, statistics: &large)
+        #expect(small.memberNameLookups == 5_000 && large.memberNameLookups == 40_000)
+        #expect(small.values == 5_001 && large.values == 40_001)
     }
 
     // MARK: serialisation

@@ -13,7 +13,7 @@ import Testing
 
     @Test func readsEveryKey() throws {
         let text = """
-            {"socket_path": "/run/p.sock", "socket_mode": "0666", "database_path": "db/p.sqlite", "pid_file": "p.pid",
+            {"socket_path": "/run/p.sock", "socket_mode": "0640", "database_path": "db/p.sqlite", "pid_file": "p.pid",
              "workers": 3, "threads_per_worker": 2, "max_requests": 5, "graceful_timeout_seconds": 7,
              "max_body_bytes": 2048, "log_level": "debug", "listen_backlog": 64,
              "argon2": {"memory_kib": 65536, "iterations": 3, "parallelism": 2},
@@ -22,7 +22,7 @@ import Testing
             """
         let config = try PortalConfig.parse(Array(text.utf8), relativeTo: "/etc/portal")
         #expect(config.socketPath == "/run/p.sock")
-        #expect(config.socketMode == 0o666)
+        #expect(config.socketMode == 0o640)
         #expect(config.databasePath == "/etc/portal/db/p.sqlite")
         #expect(config.pidFile == "/etc/portal/p.pid")
         #expect(config.workers == 3 && config.threadsPerWorker == 2 && config.maxRequests == 5)
@@ -36,6 +36,11 @@ import Testing
     @Test(arguments: [
         "{\"workers\": 0}", "{\"wokers\": 2}", "{\"socket_mode\": \"999\"}", "{\"log_level\": \"loud\"}",
         "{\"workers\": \"2\"}", "[1]", "{", "{\"argon2\": {\"iterations\": 0}}",
+        // Wider than owner and group: anyone could speak FastCGI to the pool.
+        "{\"socket_mode\": \"0666\"}", "{\"socket_mode\": \"0770\"}",
+        // Below OWASP's argon2id floor: rehash-on-login would weaken stored hashes.
+        "{\"argon2\": {\"memory_kib\": 1024, \"iterations\": 1}}", "{\"argon2\": {\"memory_kib\": 19456, \"iterations\": 1}}",
+        "{\"argon2\": {\"memory_kib\": 7168, \"iterations\": 4}}", "{\"public_scheme\": \"ftp\"}", "{\"server_names\": []}",
     ])
     func rejectsBadConfiguration(_ text: String) {
         #expect(throws: ConfigError.self) { try PortalConfig.parse(Array(text.utf8), relativeTo: "/") }

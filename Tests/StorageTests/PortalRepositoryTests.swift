@@ -68,8 +68,8 @@ import Testing
         // Inserted first, so a query without the preference would likely return it.
         let byDefaultDomain = try portals.makePortal(name: "Plain", domain: "docs.shared.example")
         let byCustomDomain = try portals.makePortal(name: "Custom", domain: "custom.example", customDomain: "docs.shared.example")
-        #expect(try portals.resolve(host: "docs.shared.example") == byCustomDomain)
-        #expect(try portals.resolve(host: "custom.example") == byCustomDomain)
+        #expect(try portals.resolve(host: "docs.shared.example", serverNames: []) == byCustomDomain)
+        #expect(try portals.resolve(host: "custom.example", serverNames: []) == byCustomDomain)
         #expect(byDefaultDomain.id != byCustomDomain.id)
     }
 
@@ -78,7 +78,7 @@ import Testing
         let portals = PortalRepository(temporary.database)
         try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
         let acme = try portals.makePortal(name: "Acme", domain: "acme.example")
-        #expect(try portals.resolve(host: "acme.example") == acme)
+        #expect(try portals.resolve(host: "acme.example", serverNames: []) == acme)
     }
 
     @Test(arguments: ["acme.example:8443", "ACME.Example", "Acme.example:80", "docs.acme.example:443", "DOCS.ACME.EXAMPLE"])
@@ -87,7 +87,7 @@ import Testing
         let portals = PortalRepository(temporary.database)
         try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
         let acme = try portals.makePortal(name: "Acme", domain: "acme.example", customDomain: "docs.acme.example")
-        #expect(try portals.resolve(host: host) == acme)
+        #expect(try portals.resolve(host: host, serverNames: []) == acme)
     }
 
     @Test func resolveBracketedIPv6HostWithPort() throws {
@@ -95,22 +95,31 @@ import Testing
         let portals = PortalRepository(temporary.database)
         try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
         let local = try portals.makePortal(name: "Local", domain: "[::1]")
-        #expect(try portals.resolve(host: "[::1]:8443") == local)
+        #expect(try portals.resolve(host: "[::1]:8443", serverNames: []) == local)
     }
 
     @Test(arguments: [Optional("unknown.example"), "unknown.example:8443", "", nil, "acme.example.evil.test"])
-    func resolveFallsBackToTheDefaultPortal(host: String?) throws {
+    func resolveRefusesHostsThatAreNeitherAPortalsDomainNorAServerName(host: String?) throws {
+        let temporary = try TemporaryDatabase()
+        let portals = PortalRepository(temporary.database)
+        try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
+        try portals.makePortal(name: "Acme", domain: "acme.example")
+        #expect(try portals.resolve(host: host, serverNames: ["localhost", "portal.internal"]) == nil)
+    }
+
+    @Test(arguments: ["localhost", "LOCALHOST:8443", "portal.internal"])
+    func resolveMapsTheServerNamesToTheDefaultPortal(host: String) throws {
         let temporary = try TemporaryDatabase()
         let portals = PortalRepository(temporary.database)
         let fallback = try portals.ensureDefault(name: "Default", domain: "default.example", now: Instant.t0)
         try portals.makePortal(name: "Acme", domain: "acme.example")
-        #expect(try portals.resolve(host: host) == fallback)
+        #expect(try portals.resolve(host: host, serverNames: ["localhost", "portal.internal"]) == fallback)
     }
 
     @Test func resolveWithoutDefaultPortalIsNil() throws {
         let temporary = try TemporaryDatabase()
         let portals = PortalRepository(temporary.database)
         try portals.makePortal(name: "Acme", domain: "acme.example")
-        #expect(try portals.resolve(host: "unknown.example") == nil)
+        #expect(try portals.resolve(host: "localhost", serverNames: ["localhost"]) == nil)
     }
 }

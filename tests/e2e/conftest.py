@@ -53,7 +53,8 @@ TEST_CONFIG = {
     "graceful_timeout_seconds": 10,
     "max_body_bytes": 1048576,
     "log_level": "info",
-    "argon2": {"memory_kib": 1024, "iterations": 1, "parallelism": 1},
+    # The cheapest of OWASP's argon2id minimums (the pool refuses weaker ones): ~20 ms a hash.
+    "argon2": {"memory_kib": 7168, "iterations": 5, "parallelism": 1},
     "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
     "default_portal": {"name": "Developer Portal", "domain": "localhost"},
 }
@@ -156,19 +157,25 @@ class Nginx:
         lib("stop_nginx", self.var)
 
 
-def start_nginx(var: Path, socket_path: Path, cert: Path, key: Path, rate: str, burst: int) -> Nginx:
-    """Render the site for `socket_path` into `var` and start nginx on free ports."""
+def start_nginx(var: Path, socket_path: Path, cert: Path, key: Path, rate: str, burst: int,
+                write_rate: str | None = None, write_burst: int | None = None,
+                https_port: int | None = None) -> Nginx:
+    """Render the site for `socket_path` into `var` and start nginx on free ports. The
+    write limit (every /api write) is `write_rate`/`write_burst`, by default `rate`/`burst`."""
     var.mkdir(parents=True, exist_ok=True)
     env = {
         "PORTAL_CERT": str(cert),
         "PORTAL_KEY": str(key),
         "PORTAL_AUTH_RATE": rate,
         "PORTAL_AUTH_BURST": str(burst),
+        "PORTAL_WRITE_RATE": write_rate or rate,
+        "PORTAL_WRITE_BURST": str(burst if write_burst is None else write_burst),
         "PORTAL_NGINX_WORKERS": "1",
     }
     last_error = None
+    fixed_https_port = https_port
     for _ in range(3):  # a free port can be taken between the check and nginx's bind
-        https_port, http_port = free_port(), free_port()
+        https_port, http_port = fixed_https_port or free_port(), free_port()
         if https_port == http_port:
             continue
         lib("render_site", var, https_port, http_port, socket_path, "localhost", env=env)
@@ -201,6 +208,8 @@ class Portal:
         self.smtp: subprocess.Popen | None = None
         self.mail_dir = root / "mail"
         self.failing_recipient = "undeliverable@example.com"
+        # The SMTP sink takes 2 s to accept a recipient at this domain.
+        self.slow_mail_domain = "slow.example"
         self.nginx: Nginx | None = None
         # Extra portals, chosen by the Host header: {name: domain}.
         self.portal_domains = {"verify": "verify.localhost", "pending": "pending.localhost"}
@@ -211,6 +220,10 @@ class Portal:
     def start(self):
         (self.root / "run").mkdir(parents=True, exist_ok=True)
         (self.root / "log").mkdir(parents=True, exist_ok=True)
+        # Mail links are built from the configured public origin, never from the request's Host:
+        # the port nginx will listen on is chosen now and written into the config.
+        self.public_port = free_port()
+        self.config["public_port"] = self.public_port
         self.config_path.write_text(json.dumps(self.config, indent=2))
         lib("make_cert", self.root / "tls")
         _LOGS.append(("portal pool log", self.pool_log))
@@ -219,7 +232,8 @@ class Portal:
         smtp_port = free_port()
         self.smtp = subprocess.Popen(
             ["python3", str(ROOT / "scripts" / "smtp-sink.py"), "--dir", str(self.mail_dir),
-             "--port", str(smtp_port), "--fail-recipient", self.failing_recipient],
+             "--port", str(smtp_port), "--fail-recipient", self.failing_recipient,
+             "--slow-domain", self.slow_mail_domain, "--slow-seconds", "2"],
             stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -251,7 +265,8 @@ class Portal:
                 self._fail_start(f"the pool created no socket at {self.socket_path} within 60 s")
             time.sleep(0.05)
 
-        self.nginx = start_nginx(self.root, self.socket_path, self.cert, self.key, rate="1000r/s", burst=1000)
+        self.nginx = start_nginx(self.root, self.socket_path, self.cert, self.key, rate="1000r/s", burst=1000,
+                                 https_port=self.public_port)
 
         # Portals with other sign-up rules, made with the CLI an operator would use.
         for name, flags in (("verify", ["--email-verification"]), ("pending", ["--no-auto-approve"])):
@@ -378,7 +393,8 @@ class Portal:
         ctx = ssl.create_default_context(cafile=str(self.cert))
         conn = http.client.HTTPSConnection("localhost", port or self.https_port, context=ctx, timeout=timeout)
         try:
-            conn.putrequest(method, path, skip_accept_encoding=True)
+            has_host = any(k.lower() == "host" for k in (headers or {}))
+            conn.putrequest(method, path, skip_host=has_host, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
                 conn.putheader(k, v)
             if body is not None:
@@ -471,9 +487,10 @@ def extra_nginx(portal):
     e.g. with a strict rate limit; all are stopped at the end of the session."""
     started: list[Nginx] = []
 
-    def make(name: str, rate: str = "1000r/s", burst: int = 1000, socket_path: Path | None = None) -> Nginx:
+    def make(name: str, rate: str = "1000r/s", burst: int = 1000, socket_path: Path | None = None,
+             write_rate: str | None = None, write_burst: int | None = None) -> Nginx:
         ngx = start_nginx(portal.root / name, socket_path or portal.socket_path, portal.cert, portal.key,
-                          rate=rate, burst=burst)
+                          rate=rate, burst=burst, write_rate=write_rate, write_burst=write_burst)
         started.append(ngx)
         return ngx
 

@@ -36,6 +36,10 @@ public struct Application: Sendable {
             logger.error("request failed", metadata: ["error": "\(error)", "request.path": "\(raw.rawPath)"])
             response = family.errorResponse(status: 500, message: "An unexpected error occurred", path: raw.rawPath)
         }
+        if family != .site || raw.rawPath.hasPrefix("/api/") {
+            // API replies carry personal data, credentials and secrets: no cache may keep them.
+            if response.headers["cache-control"] == nil { response.headers.add("Cache-Control", "no-store") }
+        }
         if raw.method.uppercased() == "HEAD" {
             response.body = []
         }
@@ -61,8 +65,9 @@ public struct Application: Sendable {
             case .system(let handler):
                 return try handler(request, services)
             case .portal(let handler):
-                guard let portal = try services.portals.resolve(host: request.host) else {
-                    throw HTTPError(404, "No portal is served on this host")
+                guard let portal = try services.portals.resolve(host: request.host, serverNames: services.settings.serverNames) else {
+                    // RFC 9110 §15.5.20: this server does not serve that authority.
+                    throw HTTPError(421, "No portal is served on this host")
                 }
                 let context = RequestContext(services: services, portal: portal, logger: logger)
                 return try handler(request, context)

@@ -8,3 +8,9 @@ public struct RequestContext: Sendable {
     public let portal: Portal
     public let logger: Logger
 }
+
+extension RequestContext {
+    /// The portal's public base URL (`https://host[:port]`), for every absolute URL the portal writes.
+    /// Built from configuration and the portal's stored domain, never from request headers.
+    public var baseURL: String { services.settings.publicOrigin.baseURL(for: portal) }
+}

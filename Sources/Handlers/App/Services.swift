@@ -3,6 +3,28 @@ import Logging
 import Storage
 import Templates
 
+/// Where the portals are reached from outside: every absolute URL the portal writes (mail links,
+/// pages) is built from this and the portal's own domain, never from request headers.
+public struct PublicOrigin: Sendable, Equatable {
+    /// `https` behind a TLS-terminating nginx.
+    public var scheme: String
+    /// The port clients connect to; nil for the scheme's default.
+    public var port: Int?
+
+    public init(scheme: String = "https", port: Int? = nil) {
+        self.scheme = scheme
+        self.port = port
+    }
+
+    /// `https://portal.example.com` or `https://localhost:8443` for `portal`.
+    public func baseURL(for portal: Portal) -> String {
+        let host = portal.customDomain ?? portal.defaultDomain
+        let defaultPort = scheme == "https" ? 443 : 80
+        guard let port, port != defaultPort else { return scheme + "://" + host }
+        return scheme + "://" + host + ":" + String(port)
+    }
+}
+
 /// Settings the handlers need from the configuration file.
 public struct HandlerSettings: Sendable {
     /// Largest request body read, in bytes (nginx enforces the same limit first).
@@ -13,17 +35,35 @@ public struct HandlerSettings: Sendable {
     public var verificationLifetime: TimeInterval
     /// How long an emailed password-reset link works.
     public var resetLifetime: TimeInterval
+    /// Scheme and port of the portals' public URLs.
+    public var publicOrigin: PublicOrigin
+    /// Host names (besides the portals' domains) served by the default portal; other hosts get 421.
+    public var serverNames: [String]
+    /// Failed password checks per account before and after the backoff starts.
+    public var loginThrottle: LoginThrottlePolicy
+    /// Account emails per address and hour.
+    public var mailQuota: MailQuota
+    /// A session younger than this may change the email address without the password (ASVS 3.7.1).
+    public var reauthenticationWindow: TimeInterval
 
     public init(
         maxBodyBytes: Int = 1 << 20,
         sessionLifetime: SessionLifetime = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800),
-        mail: MailSettings = MailSettings(), verificationLifetime: TimeInterval = 86_400, resetLifetime: TimeInterval = 3600
+        mail: MailSettings = MailSettings(), verificationLifetime: TimeInterval = 86_400, resetLifetime: TimeInterval = 3600,
+        publicOrigin: PublicOrigin = PublicOrigin(), serverNames: [String] = ["localhost"],
+        loginThrottle: LoginThrottlePolicy = LoginThrottlePolicy(), mailQuota: MailQuota = MailQuota(),
+        reauthenticationWindow: TimeInterval = 900
     ) {
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime
         self.mail = mail
         self.verificationLifetime = verificationLifetime
         self.resetLifetime = resetLifetime
+        self.publicOrigin = publicOrigin
+        self.serverNames = serverNames
+        self.loginThrottle = loginThrottle
+        self.mailQuota = mailQuota
+        self.reauthenticationWindow = reauthenticationWindow
     }
 }
 
@@ -42,6 +82,10 @@ public final class Services: Sendable {
     /// Developers' applications, their registrations and OAuth2 credentials (seed 000 `/applications`).
     public let applications: ApplicationRepository
     public let mailer: Mailer
+    /// Failed password checks per account, shared by all workers.
+    public let loginThrottle: LoginThrottleRepository
+    /// The worker's background thread: mail delivery and housekeeping.
+    public let background: BackgroundWork
     /// Signs and checks the JWTs sent by email, with this installation's secret.
     let signedTokens: SignedToken
     public let passwords: PasswordHasher
@@ -64,6 +108,10 @@ public final class Services: Sendable {
         self.catalog = CatalogRepository(database)
         self.applications = ApplicationRepository(database)
         self.mailer = Mailer(settings: settings.mail, outbox: OutboxRepository(database), logger: logger)
+        self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
+        self.background = BackgroundWork(
+            mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),
+            throttle: settings.loginThrottle, quota: settings.mailQuota, logger: logger)
         self.signedTokens = SignedToken(secret: try InstallationSecrets(database).secret(named: "email-token-signing"))
         self.passwords = passwords
         self.pages = pages

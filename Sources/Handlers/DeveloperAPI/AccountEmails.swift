@@ -45,6 +45,35 @@ enum AccountEmails {
                 """)
     }
 
+    /// Sent to a new address to confirm an email change (portals that verify emails).
+    static func confirmEmailChange(to newEmail: String, token: String, portal: Portal, baseURL: String) -> OutgoingMail {
+        OutgoingMail(
+            recipient: newEmail, subject: "Confirm your new \(portal.name) email address",
+            body: """
+                Somebody asked to use this address for a \(portal.name) account.
+
+                Confirm it here to make the change:
+                \(baseURL)/account/verify?token=\(token)
+
+                API clients can POST this token to \(baseURL)/api/v1/verify-account.
+                The link works once and expires in 24 hours. If you did not ask for this, ignore this email.
+                """)
+    }
+
+    /// Sent to the old address when the email address changes (or a change awaits confirmation).
+    static func emailChangeNotice(to oldEmail: String, newEmail: String, pending: Bool, portal: Portal, baseURL: String) -> OutgoingMail {
+        let what = pending
+            ? "Somebody asked to change the email address of your \(portal.name) account to \(newEmail). The change takes effect once that address confirms it."
+            : "The email address of your \(portal.name) account was changed to \(newEmail)."
+        return OutgoingMail(
+            recipient: oldEmail, subject: "Your \(portal.name) email address",
+            body: """
+                \(what)
+
+                If this was not you, reset your password at \(baseURL)/account/forgot-password and contact the portal's administrators.
+                """)
+    }
+
     /// Delivers outbox message `id` now and reports it in the seed's shape.
     static func deliverAndReport(_ id: Int64?, recipient: String, services: Services) -> JSON {
         var sent: [(String, JSON)] = []
@@ -52,7 +81,8 @@ enum AccountEmails {
         if let id {
             switch services.mailer.deliver(id: id, now: services.now()) {
             case .sent: sent.append((recipient, .bool(true)))
-            case .failed(let reason): failed.append((recipient, .string(reason)))
+            // The SMTP detail (relay names, replies) is logged by the mailer, never shown to the client.
+            case .failed: failed.append((recipient, .string("the email could not be delivered now; it will be retried")))
             case .notClaimed: break
             }
         }
@@ -62,8 +92,12 @@ enum AccountEmails {
         ])
     }
 
-    /// `https://<host>` of the request, for links in emails.
-    static func baseURL(_ request: Request, _ portal: Portal) -> String {
-        "https://" + (request.host ?? portal.customDomain ?? portal.defaultDomain)
+    /// After a token request: wakes the sender for queued mail, logs a throttled address (without it).
+    static func queued(_ outcome: AccountRepository.TokenRequest, context: RequestContext) {
+        switch outcome {
+        case .queued: context.services.background.wakeMail()
+        case .throttled: context.logger.notice("account mail throttled", metadata: ["portal.id": "\(context.portal.id)"])
+        case .noAccount: break
+        }
     }
 }

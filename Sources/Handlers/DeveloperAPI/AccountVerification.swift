@@ -1,42 +1,62 @@
+import Foundation
 import Storage
 
 /// `POST /verify-account`, `POST /resend-account-verification`, `POST /invalidate-account-verification`
 /// (seed 000, tag account). Tokens are single-use JWTs; a used, invalidated, expired or forged
 /// token is 401 `{"message": "Unauthorized"}`, a missing one 400 `{"message": "token is required"}`.
 enum AccountVerification {
+    /// Confirms an account's address, or the new address of an email change (both are mailed as
+    /// `/account/verify?token=…`). The token is checked against the portal inside the transaction that
+    /// consumes it: another portal's token is neither used nor spent.
     static func verify(_ request: Request, _ context: RequestContext) throws -> Response {
         let services = context.services
-        let tokenID = try TokenField.id(in: request, purpose: .verifyAccount, services: services)
+        let tokenID = try TokenField.signedID(in: request, context: context)
         let portal = context.portal
-        guard let developer = try services.accounts.verify(tokenID: tokenID, now: services.now(), newStatus: { _ in
-            portal.autoApproveDevelopers ? .approved : .pending
-        }), developer.portalID == portal.id else {
+        let now = services.now()
+        let newStatus: Developer.Status = portal.autoApproveDevelopers ? .approved : .pending
+        if let developer = try services.accounts.verify(tokenID: tokenID, portalID: portal.id, now: now, newStatus: { _ in newStatus }) {
+            return .json(.object([("status", .int(developer.kongStatus))]))
+        }
+        guard let changed = try confirmEmailChange(tokenID, context: context, now: now) else {
             throw DeveloperAPIError.unauthorized
         }
-        return .json(.object([("status", .int(developer.kongStatus))]))
+        context.logger.info("developer email changed", metadata: ["developer.id": "\(changed.id)"])
+        return .json(.object([("status", .int(changed.kongStatus))]))
     }
 
-    /// Always 204, whether or not the address has an account (no account enumeration).
-    static func resend(_ request: Request, _ context: RequestContext) throws -> Response {
-        let form = try FormFields(request)
-        let services = context.services
-        if let email = form["email"]?.trimmingCharacters(in: .whitespaces),
-           let developer = try services.developers.find(portalID: context.portal.id, email: email),
-           developer.status == .unverified {
-            let now = services.now()
-            let token = OneTimeToken(developerID: developer.id, purpose: .verifyAccount, createdAt: now, lifetime: services.settings.verificationLifetime)
-            let jwt = services.signedTokens.sign(id: token.id, expiresAt: token.expiresAt)
-            let mail = AccountEmails.verification(to: developer, token: jwt, portal: context.portal, baseURL: AccountEmails.baseURL(request, context.portal))
-            let outboxID = try services.accounts.issue(token, portalID: context.portal.id, mail: mail)
-            _ = services.mailer.deliver(id: outboxID, now: now)
+    private static func confirmEmailChange(_ tokenID: String, context: RequestContext, now: Date) throws -> Developer? {
+        do {
+            return try context.services.accounts.confirmEmailChange(id: tokenID, portalID: context.portal.id, now: now)
+        } catch {
+            throw error.kind == .uniqueViolation ? DeveloperAPIError.message(status: 409, "The new email address is already registered") : error
         }
+    }
+
+    /// Always 204, whether or not the address has an unverified account (no account enumeration);
+    /// both cases do the same work (see `PasswordReset.forgot`).
+    static func resend(_ request: Request, _ context: RequestContext) throws -> Response {
+        let email = try EmailField.required(in: FormFields(request))
+        let services = context.services
+        let portal = context.portal
+        let now = services.now()
+        let lifetime = services.settings.verificationLifetime
+        let tokenID = UUID().uuidString.lowercased()
+        let jwt = services.signedTokens.sign(id: tokenID, expiresAt: now.addingTimeInterval(lifetime))
+        let outcome = try services.accounts.requestToken(
+            id: tokenID, purpose: .verifyAccount, lifetime: lifetime, portalID: portal.id, email: email,
+            quota: services.settings.mailQuota, now: now,
+            eligible: { $0.status == .unverified },
+            mail: { AccountEmails.verification(to: $0, token: jwt, portal: portal, baseURL: context.baseURL) })
+        AccountEmails.queued(outcome, context: context)
         return .noContent
     }
 
     static func invalidate(_ request: Request, _ context: RequestContext) throws -> Response {
         let services = context.services
-        let tokenID = try TokenField.id(in: request, purpose: .verifyAccount, services: services)
-        guard try services.accounts.invalidate(tokenID: tokenID, purpose: .verifyAccount, now: services.now()) else {
+        let tokenID = try TokenField.signedID(in: request, context: context)
+        guard try services.accounts.invalidate(
+            tokenID: tokenID, purpose: .verifyAccount, portalID: context.portal.id, now: services.now())
+        else {
             throw DeveloperAPIError.unauthorized
         }
         return .noContent
@@ -45,16 +65,39 @@ enum AccountVerification {
 
 /// The `token` field of the account endpoints.
 enum TokenField {
-    /// The id claim of the request's token if its signature and expiry are good and its row is
-    /// still usable for `purpose`.
-    static func id(in request: Request, purpose: OneTimeToken.Purpose, services: Services) throws -> String {
+    /// The id claim of the request's token if we signed it and it has not expired (the row is not
+    /// checked: the caller consumes it in a transaction that checks it).
+    static func signedID(in request: Request, context: RequestContext) throws -> String {
         guard let token = try FormFields(request)["token"] else {
             throw DeveloperAPIError.message(status: 400, "token is required")
         }
-        let now = services.now()
-        guard let id = services.signedTokens.verify(token, now: now),
-              try services.accounts.usableToken(id: id, purpose: purpose, now: now) != nil
+        guard let id = context.services.signedTokens.verify(token, now: context.services.now()) else {
+            throw DeveloperAPIError.unauthorized
+        }
+        return id
+    }
+
+    /// The id claim of the request's token if it is signed, unexpired, and its row is still usable
+    /// for `purpose` by a developer of this portal.
+    static func usableID(in request: Request, purpose: OneTimeToken.Purpose, context: RequestContext) throws -> String {
+        let id = try signedID(in: request, context: context)
+        guard try context.services.accounts.usableToken(
+            id: id, purpose: purpose, portalID: context.portal.id, now: context.services.now()) != nil
         else { throw DeveloperAPIError.unauthorized }
         return id
+    }
+}
+
+/// The `email` field of the account endpoints.
+enum EmailField {
+    /// The trimmed, syntactically valid address; a 400 field error otherwise.
+    static func required(in form: FormFields) throws -> String {
+        guard let email = form["email"]?.trimmingCharacters(in: .whitespaces) else {
+            throw DeveloperAPIError.invalid([("email", .string("required field missing"))])
+        }
+        guard EmailAddress.isValid(email) else {
+            throw DeveloperAPIError.invalid([("email", .string("invalid email address"))])
+        }
+        return email
     }
 }

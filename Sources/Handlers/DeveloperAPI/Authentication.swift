@@ -8,13 +8,10 @@ enum Authentication {
         guard let credentials = BasicCredentials(header: header) else { throw DeveloperAPIError.invalidCredentials }
 
         let services = context.services
-        guard let developer = try services.developers.find(portalID: context.portal.id, email: credentials.username) else {
-            services.passwords.verifyDecoy(credentials.password)  // same time as a wrong password
-            throw DeveloperAPIError.invalidCredentials
-        }
-        guard services.passwords.verify(credentials.password, against: developer.passwordHash) else {
-            throw DeveloperAPIError.invalidCredentials
-        }
+        let developer = try services.developers.find(portalID: context.portal.id, email: credentials.username)
+        guard try PasswordAttempts.verify(credentials.password, email: credentials.username, developer: developer, context: context),
+              let developer
+        else { throw DeveloperAPIError.invalidCredentials }
         guard developer.status == .approved else {
             throw DeveloperAPIError.message(status: 401, statusMessage(developer.status))
         }

@@ -82,10 +82,18 @@ struct FieldErrors: Error, Sendable {
     init(_ value: JSON) { self.value = value }
 }
 
-/// Email address syntax, as far as a portal needs it: `local@domain`, no spaces, at most 254 bytes.
+/// Email address syntax, as far as a portal needs it: `local@domain`, at most 254 bytes, no spaces,
+/// no control characters (NUL, CR, LF… would reach SMTP commands and headers) and none of the
+/// characters that delimit addresses in mail headers (`<>()[],;:\"`).
 enum EmailAddress {
+    static let forbidden: Set<Unicode.Scalar> = ["<", ">", "(", ")", "[", "]", ",", ";", ":", "\\", "\""]
+
     static func isValid(_ text: String) -> Bool {
-        guard text.utf8.count <= 254, !text.contains(where: { $0.isWhitespace || $0.isNewline }) else { return false }
+        guard text.utf8.count <= 254,
+              !text.unicodeScalars.contains(where: {
+                  $0.value < 0x20 || $0.value == 0x7f || $0.properties.isWhitespace || forbidden.contains($0)
+              })
+        else { return false }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)

@@ -1,45 +1,46 @@
+import Foundation
 import Storage
 
 /// `POST /forgot-password`, `POST /validate-reset`, `POST /reset-password` (seed 000, tag account).
 enum PasswordReset {
-    /// 200 with no body whether or not the address has an account (no account enumeration).
+    /// 200 with no body whether or not the address has an account (no account enumeration). Known and
+    /// unknown addresses do the same work: one write transaction that takes a share of the address's
+    /// mail quota; the mail itself is only queued (the background sender delivers it).
     static func forgot(_ request: Request, _ context: RequestContext) throws -> Response {
-        let form = try FormFields(request)
-        guard let email = form["email"]?.trimmingCharacters(in: .whitespaces) else {
-            throw DeveloperAPIError.invalid([("email", .string("required field missing"))])
-        }
+        let email = try EmailField.required(in: FormFields(request))
         let services = context.services
-        if let developer = try services.developers.find(portalID: context.portal.id, email: email),
-           developer.status != .rejected, developer.status != .revoked {
-            let now = services.now()
-            let token = OneTimeToken(developerID: developer.id, purpose: .resetPassword, createdAt: now, lifetime: services.settings.resetLifetime)
-            let jwt = services.signedTokens.sign(id: token.id, expiresAt: token.expiresAt)
-            let mail = AccountEmails.passwordReset(to: developer, token: jwt, portal: context.portal, baseURL: AccountEmails.baseURL(request, context.portal))
-            let outboxID = try services.accounts.issue(token, portalID: context.portal.id, mail: mail)
-            _ = services.mailer.deliver(id: outboxID, now: now)
-        } else {
-            // Spend about the time a real reset takes, so timing does not tell either.
-            services.passwords.verifyDecoy(email)
-        }
+        let portal = context.portal
+        let now = services.now()
+        let lifetime = services.settings.resetLifetime
+        let tokenID = UUID().uuidString.lowercased()
+        let jwt = services.signedTokens.sign(id: tokenID, expiresAt: now.addingTimeInterval(lifetime))
+        let outcome = try services.accounts.requestToken(
+            id: tokenID, purpose: .resetPassword, lifetime: lifetime, portalID: portal.id, email: email,
+            quota: services.settings.mailQuota, now: now,
+            eligible: { $0.status != .rejected && $0.status != .revoked },
+            mail: { AccountEmails.passwordReset(to: $0, token: jwt, portal: portal, baseURL: context.baseURL) })
+        AccountEmails.queued(outcome, context: context)
         return Response(status: 200)
     }
 
     /// 200 if the token could reset a password; does not consume it.
     static func validate(_ request: Request, _ context: RequestContext) throws -> Response {
-        _ = try TokenField.id(in: request, purpose: .resetPassword, services: context.services)
+        _ = try TokenField.usableID(in: request, purpose: .resetPassword, context: context)
         return Response(status: 200)
     }
 
     /// Consumes the token, sets the new password and ends every session of the developer.
     static func reset(_ request: Request, _ context: RequestContext) throws -> Response {
         let services = context.services
-        let tokenID = try TokenField.id(in: request, purpose: .resetPassword, services: services)
+        let tokenID = try TokenField.usableID(in: request, purpose: .resetPassword, context: context)
         let password = try FormFields(request)["password"]
         if let problem = PasswordPolicy.problem(password) {
             throw DeveloperAPIError.invalid([("password", .string(problem))])
         }
         let hash = try services.passwords.hash(password ?? "")
-        guard try services.accounts.resetPassword(tokenID: tokenID, passwordHash: hash, now: services.now()) else {
+        guard try services.accounts.resetPassword(
+            tokenID: tokenID, portalID: context.portal.id, passwordHash: hash, now: services.now())
+        else {
             throw DeveloperAPIError.unauthorized  // used concurrently since the check
         }
         return Response(status: 200)

@@ -43,7 +43,7 @@ enum Registration {
             let issued = OneTimeToken(developerID: developer.id, purpose: .verifyAccount, createdAt: now, lifetime: services.settings.verificationLifetime)
             token = issued
             let jwt = services.signedTokens.sign(id: issued.id, expiresAt: issued.expiresAt)
-            mail = AccountEmails.verification(to: developer, token: jwt, portal: portal, baseURL: AccountEmails.baseURL(request, portal))
+            mail = AccountEmails.verification(to: developer, token: jwt, portal: portal, baseURL: context.baseURL)
         case .pending:
             mail = AccountEmails.pendingApproval(to: developer, portal: portal)
         default:

@@ -25,9 +25,14 @@ enum SessionCookie {
 extension RequestContext {
     /// The developer logged in with the request's session cookie; 401 `{message}` otherwise.
     func requireDeveloper(_ request: Request) throws -> Developer {
+        try requireSession(request).developer
+    }
+
+    /// The live session of the request's cookie with its developer; 401 `{message}` otherwise.
+    func requireSession(_ request: Request) throws -> (session: Session, developer: Developer) {
         guard let token = SessionCookie.token(in: request),
-              let developer = try services.sessions.developer(forToken: token, portalID: portal.id, now: services.now())
+              let found = try services.sessions.authenticate(token: token, portalID: portal.id, now: services.now())
         else { throw DeveloperAPIError.unauthorized }
-        return developer
+        return found
     }
 }

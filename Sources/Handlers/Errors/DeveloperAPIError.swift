@@ -3,8 +3,11 @@
 public enum DeveloperAPIError: ResponseError, Sendable, Equatable {
     /// `{ "message": … }` with a status.
     case message(status: Int, String)
-    /// `{ "fields": …, "code": … }` with a status: per-field validation or conflict errors.
-    case fields(status: Int, JSON, code: Int)
+    /// `{ "fields": …, "code": … }` with a status: per-field validation or conflict errors; with a
+    /// `message` beside them where the spec requires one (`PATCH /developer/password`).
+    case fields(status: Int, JSON, code: Int, message: String? = nil)
+    /// 429 `{ "message": … }` with `Retry-After`: too many failed password checks for one account.
+    case tooManyAttempts(retryAfter: Int)
 
     /// Kong's error codes: 2 is a schema violation, 5 a unique-constraint violation.
     public static let schemaViolation = 2
@@ -25,16 +28,24 @@ public enum DeveloperAPIError: ResponseError, Sendable, Equatable {
     }
 
     /// A 400 schema violation for the given field errors.
-    public static func invalid(_ fields: [(String, JSON)]) -> DeveloperAPIError {
-        .fields(status: 400, .object(fields), code: schemaViolation)
+    public static func invalid(_ fields: [(String, JSON)], message: String? = nil) -> DeveloperAPIError {
+        .fields(status: 400, .object(fields), code: schemaViolation, message: message)
     }
 
     public func response(family: APIFamily, path: String) -> Response {
         switch self {
         case let .message(status, message):
             return .json(.object([("message", .string(message))]), status: status)
-        case let .fields(status, fields, code):
-            return .json(.object([("fields", fields), ("code", .int(Int64(code)))]), status: status)
+        case let .fields(status, fields, code, message):
+            var members: [(String, JSON)] = [("fields", fields), ("code", .int(Int64(code)))]
+            if let message { members.insert(("message", .string(message)), at: 0) }
+            return .json(.object(members), status: status)
+        case let .tooManyAttempts(retryAfter):
+            var response = Response.json(
+                .object([("message", .string("Too many failed attempts for this account; try again in \(retryAfter) seconds"))]),
+                status: 429)
+            response.headers.add("Retry-After", String(retryAfter))
+            return response
         }
     }
 }

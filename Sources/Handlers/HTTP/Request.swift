@@ -26,7 +26,8 @@ public struct Request: Sendable {
     public var method: String
     /// The path, undecoded (`/api/v1/developer`).
     public var path: String
-    /// Decoded path segments, without empty ones (`["api", "v1", "developer"]`).
+    /// Decoded path segments (`["api", "v1", "developer"]`); an empty one stands for a doubled or
+    /// trailing slash.
     public var segments: [String]
     /// Decoded query parameters.
     public var query: URLEncodedForm
@@ -40,12 +41,15 @@ public struct Request: Sendable {
     public init(_ raw: RawRequest) throws(RequestError) {
         method = raw.method.uppercased()
         path = raw.rawPath
+        // Empty segments are kept ("/a/" is ["a", ""]): no route has one, so `/x/` and `//x` are not `/x`.
         var segments: [String] = []
-        for segment in path.utf8.split(separator: UInt8(ascii: "/")) {
-            guard let decoded = PercentDecoding.decode(segment, plusAsSpace: false) else {
-                throw .malformedEncoding
+        if path != "/" {
+            for segment in path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+                guard let decoded = PercentDecoding.decode(segment, plusAsSpace: false) else {
+                    throw .malformedEncoding
+                }
+                segments.append(decoded)
             }
-            segments.append(decoded)
         }
         self.segments = segments
         if let questionMark = raw.uri.firstIndex(of: "?") {

@@ -4,13 +4,41 @@ extension JSON {
         public let message: String
     }
 
-    /// Parses a JSON document (RFC 8259). Invalid UTF-8, trailing garbage and nesting deeper
-    /// than 64 levels are errors. Object members keep their order.
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSON {
+    /// How much structure a document may have. Request bodies are parsed with `.request`; the bounds
+    /// keep a hostile body from costing more than a few milliseconds of a worker's thread.
+    public struct Limits: Sendable, Equatable {
+        /// Containers nested inside each other.
+        public var depth: Int
+        /// Members of one object.
+        public var membersPerObject: Int
+        /// Values in the whole document (every member, item and scalar).
+        public var values: Int
+
+        public init(depth: Int, membersPerObject: Int, values: Int) {
+            self.depth = depth
+            self.membersPerObject = membersPerObject
+            self.values = values
+        }
+
+        /// For request bodies: no seed's request object has more than a few dozen members.
+        public static let request = Limits(depth: 64, membersPerObject: 1000, values: 100_000)
+    }
+
+    /// Parses a JSON document (RFC 8259) in time linear in its size. Invalid UTF-8, trailing garbage,
+    /// a member name used twice in one object (RFC 8259 §4 leaves it undefined; we refuse it) and
+    /// documents beyond `limits` are errors. Object members keep their order.
+    public static func parse(_ bytes: [UInt8], limits: Limits = .request) throws(ParseError) -> JSON {
+        var statistics = JSONParser.Statistics()
+        return try parse(bytes, limits: limits, statistics: &statistics)
+    }
+
+    /// `parse`, reporting what the parser did (tests count its work).
+    static func parse(_ bytes: [UInt8], limits: Limits, statistics: inout JSONParser.Statistics) throws(ParseError) -> JSON {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ParseError(message: "not valid UTF-8")
         }
-        var parser = JSONParser(bytes: bytes)
+        var parser = JSONParser(bytes: bytes, limits: limits)
+        defer { statistics = parser.statistics }
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw ParseError(message: "unexpected text after the JSON value") }
@@ -18,19 +46,29 @@ extension JSON {
     }
 
     /// Parses JSON text.
-    public static func parse(_ text: String) throws(ParseError) -> JSON {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, limits: Limits = .request) throws(ParseError) -> JSON {
+        try parse(Array(text.utf8), limits: limits)
     }
 }
 
 /// A recursive-descent parser over UTF-8 bytes.
 struct JSONParser {
-    let bytes: [UInt8]
-    var index = 0
-    static let maximumDepth = 64
+    /// Counts of the parser's work, so tests can check it grows linearly with the input.
+    struct Statistics: Sendable, Equatable {
+        /// Values parsed.
+        var values = 0
+        /// Lookups of a member name among the earlier names of its object (one hash lookup each).
+        var memberNameLookups = 0
+    }
 
-    init(bytes: [UInt8]) {
+    let bytes: [UInt8]
+    let limits: JSON.Limits
+    var index = 0
+    var statistics = Statistics()
+
+    init(bytes: [UInt8], limits: JSON.Limits) {
         self.bytes = bytes
+        self.limits = limits
     }
 
     mutating func skipWhitespace() {
@@ -45,9 +83,11 @@ struct JSONParser {
     mutating func parseValue(depth: Int) throws(JSON.ParseError) -> JSON {
         skipWhitespace()
         guard index < bytes.count else { throw fail("unexpected end of input") }
+        statistics.values += 1
+        guard statistics.values <= limits.values else { throw fail("more than \(limits.values) values") }
         switch bytes[index] {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            guard depth < Self.maximumDepth else { throw fail("nesting too deep") }
+            guard depth < limits.depth else { throw fail("nesting too deep") }
             return bytes[index] == UInt8(ascii: "{") ? try parseObject(depth: depth) : try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
@@ -68,21 +108,23 @@ struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSON.ParseError) -> JSON {
         index += 1
         var members: [(String, JSON)] = []
+        // The names seen so far, beside the ordered members: a duplicate is found in O(1).
+        var names = Set<String>()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
             let key = try parseString()
+            statistics.memberNameLookups += 1
+            guard names.insert(key).inserted else { throw fail("duplicate member name") }
+            guard names.count <= limits.membersPerObject else {
+                throw fail("more than \(limits.membersPerObject) members in one object")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
-            let value = try parseValue(depth: depth + 1)
-            if let existing = members.firstIndex(where: { $0.0 == key }) {
-                members[existing].1 = value
-            } else {
-                members.append((key, value))
-            }
+            members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -7,8 +7,7 @@ enum HomePageEndpoint {
     }
 
     static func home(_ request: Request, _ context: RequestContext) throws -> Response {
-        let host = request.host ?? context.portal.defaultDomain
-        let page = HomePage(portalName: context.portal.name, baseURL: "https://" + host)
+        let page = HomePage(portalName: context.portal.name, baseURL: context.baseURL)
         return .html(try context.services.pages.render(page))
     }
 }

@@ -71,7 +71,9 @@ public struct Router: Sendable {
         for (piece, segment) in zip(pattern, segments) {
             switch piece {
             case .literal(let text): guard text == segment else { return nil }
-            case .parameter(let name): parameters[name] = segment
+            case .parameter(let name):
+                guard !segment.isEmpty else { return nil }
+                parameters[name] = segment
             }
         }
         return parameters

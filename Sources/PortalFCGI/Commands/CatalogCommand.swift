@@ -45,13 +45,8 @@ extension PortalCommand {
             /// The portal served on `domain` exactly (no fallback to the default portal: a typo must
             /// not add the version elsewhere), or the default portal when no domain is given.
             static func portal(domain: String?, in portals: PortalRepository) throws -> Portal {
-                let found = try portals.resolve(host: domain)
-                if let portal = found, let domain {
-                    let name = domain.lowercased()
-                    if portal.defaultDomain.lowercased() == name || portal.customDomain?.lowercased() == name { return portal }
-                } else if let portal = found {
-                    return portal
-                }
+                let found = try domain.map { try portals.resolve(host: $0, serverNames: []) } ?? portals.defaultPortal()
+                if let portal = found { return portal }
                 FileDescriptor.writeAll(2, Array("portal-fcgi: no portal is served on \(domain ?? "any domain")\n".utf8))
                 throw ExitCode(1)
             }

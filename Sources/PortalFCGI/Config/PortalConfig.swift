@@ -25,14 +25,29 @@ struct PortalConfig: Sendable {
     var maxBodyBytes = 1 << 20
     var logLevel = "info"
     var argon2 = Argon2Parameters.owaspMinimum
+    /// Concurrent argon2 hashes in the whole pool (every worker together).
+    var argon2MaxConcurrent = ProcessInfo.processInfo.activeProcessorCount
     var session = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800)
     var defaultPortalName = "Developer Portal"
     var defaultPortalDomain = "localhost"
+    /// Host names besides the portals' own domains that reach the default portal (nil: its domain only).
+    var serverNames: [String]?
+    /// Scheme and port of the public URLs (mail links): what clients connect to at nginx.
+    var publicOrigin = PublicOrigin()
     var mail = MailSettings()
+    var loginThrottle = LoginThrottlePolicy()
+    var mailQuota = MailQuota()
+    /// Account and group the workers run as when the supervisor starts as root (PHP-FPM's `user`/`group`).
+    var user: String?
+    var group: String?
+    /// Group of the FastCGI socket (nginx's workers' group), when started as root.
+    var socketGroup: String?
 
     static let knownKeys: Set<String> = [
-        "socket_path", "socket_mode", "listen_backlog", "database_path", "pid_file", "workers", "threads_per_worker",
-        "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2", "session", "default_portal", "smtp",
+        "socket_path", "socket_mode", "socket_group", "listen_backlog", "database_path", "pid_file", "workers",
+        "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
+        "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
+        "mail_quota", "user", "group",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -61,8 +76,9 @@ struct PortalConfig: Sendable {
             switch key {
             case "socket_path": config.socketPath = try string(value, key)
             case "socket_mode":
-                guard let mode = mode_t(try string(value, key), radix: 8), mode <= 0o777 else {
-                    throw ConfigError(description: "socket_mode must be an octal string such as \"0660\"")
+                // Never more than owner and group read/write: anyone else could talk FastCGI to the pool.
+                guard let mode = mode_t(try string(value, key), radix: 8), mode & ~0o660 == 0 else {
+                    throw ConfigError(description: "socket_mode must be an octal string no wider than \"0660\" (e.g. \"0660\" or \"0600\")")
                 }
                 config.socketMode = mode
             case "listen_backlog": config.listenBacklog = Int32(try integer(value, key, range: 1...65535))
@@ -83,6 +99,13 @@ struct PortalConfig: Sendable {
                     memoryKiB: UInt32(try integer(value["memory_kib"] ?? .int(19_456), "argon2.memory_kib", range: 8...(4 << 20))),
                     iterations: UInt32(try integer(value["iterations"] ?? .int(2), "argon2.iterations", range: 1...100)),
                     parallelism: UInt32(try integer(value["parallelism"] ?? .int(1), "argon2.parallelism", range: 1...64)))
+                guard config.argon2.meetsOWASPMinimum else {
+                    let floor = Argon2Parameters.owaspFloor.map { "m=\($0.memoryKiB) t=\($0.iterations)" }.joined(separator: ", ")
+                    throw ConfigError(description: "argon2 parameters are below OWASP's minimum (one of \(floor), p>=1): rehashing at login would weaken stored hashes")
+                }
+                if let limit = value["max_concurrent"] {
+                    config.argon2MaxConcurrent = try integer(limit, "argon2.max_concurrent", range: 1...256)
+                }
             case "session":
                 config.session = SessionLifetime(
                     idleTimeout: TimeInterval(try integer(value["idle_timeout_seconds"] ?? .int(7200), "session.idle_timeout_seconds", range: 60...31_536_000)),
@@ -90,6 +113,30 @@ struct PortalConfig: Sendable {
             case "default_portal":
                 if let name = value["name"] { config.defaultPortalName = try string(name, "default_portal.name") }
                 if let domain = value["domain"] { config.defaultPortalDomain = try string(domain, "default_portal.domain") }
+            case "server_names":
+                guard case .array(let names) = value, !names.isEmpty else {
+                    throw ConfigError(description: "server_names must be a non-empty array of host names")
+                }
+                config.serverNames = try names.map { name throws(ConfigError) in try string(name, "server_names[]").lowercased() }
+            case "public_scheme":
+                let scheme = try string(value, key)
+                guard scheme == "https" || scheme == "http" else { throw ConfigError(description: "public_scheme must be \"https\" or \"http\"") }
+                config.publicOrigin.scheme = scheme
+            case "public_port": config.publicOrigin.port = try integer(value, key, range: 1...65535)
+            case "login_throttle":
+                if let free = value["free_failures"] {
+                    config.loginThrottle.freeFailures = try integer(free, "login_throttle.free_failures", range: 1...100)
+                }
+                if let cap = value["maximum_lockout_seconds"] {
+                    config.loginThrottle.maximumDelay = TimeInterval(try integer(cap, "login_throttle.maximum_lockout_seconds", range: 1...86_400))
+                }
+            case "mail_quota":
+                if let limit = value["per_address_per_hour"] {
+                    config.mailQuota.limit = try integer(limit, "mail_quota.per_address_per_hour", range: 1...1000)
+                }
+            case "user": config.user = try string(value, key)
+            case "group": config.group = try string(value, key)
+            case "socket_group": config.socketGroup = try string(value, key)
             case "smtp":
                 guard case .object = value else { throw ConfigError(description: "smtp must be an object") }
                 if let host = value["host"] { config.mail.host = try string(host, "smtp.host") }
@@ -126,8 +173,13 @@ struct PortalConfig: Sendable {
     }
 
     var handlerSettings: HandlerSettings {
-        HandlerSettings(maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail)
+        HandlerSettings(
+            maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail, publicOrigin: publicOrigin,
+            serverNames: serverNames ?? [defaultPortalDomain.lowercased()], loginThrottle: loginThrottle, mailQuota: mailQuota)
     }
+
+    /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).
+    var hashingSlotsDirectory: String { databasePath + "-hash-slots" }
 
     var databaseSettings: DatabaseSettings {
         DatabaseSettings(path: databasePath, maximumReaderCount: max(2, threadsPerWorker))

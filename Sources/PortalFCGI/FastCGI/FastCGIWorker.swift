@@ -72,7 +72,7 @@ final class FastCGIWorker: @unchecked Sendable {
                 return 1
             }
         }
-        startMailSender()
+        application.services.background.start()
         logger.info("worker ready", metadata: ["worker.threads": "\(settings.threads)"])
         if let readyDescriptor {
             // Tells the supervisor this worker accepts, so a reload can retire the old one.
@@ -92,22 +92,6 @@ final class FastCGIWorker: @unchecked Sendable {
         return drain() ? 0 : 1
     }
 
-    /// The outbox sender: every few seconds, deliver due mail (retries of failed deliveries and
-    /// mail whose immediate delivery was cut short). Every worker runs one; claims in the outbox
-    /// keep them from sending a message twice. Detached: it stops with the process.
-    private func startMailSender() {
-        let thread = Thread { [self] in
-            while !stopping.load(ordering: .relaxed) {
-                application.services.mailer.deliverDue()
-                for _ in 0..<(20 + Int.random(in: 0..<10)) where !stopping.load(ordering: .relaxed) {
-                    usleep(100_000)
-                }
-            }
-        }
-        thread.name = "mail-sender"
-        thread.start()
-    }
-
     /// Stops accepting, lets busy threads finish (up to the graceful timeout) and joins them.
     private func drain() -> Bool {
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -124,6 +108,11 @@ final class FastCGIWorker: @unchecked Sendable {
             usleep(20_000)
         }
         for slot in slots { pthread_join(slot.thread, nil) }
+        let remaining = max(1, deadline.timeIntervalSinceNow)
+        if !application.services.background.stopAndJoin(timeout: remaining) {
+            logger.warning("graceful timeout: background work still running")
+            return false
+        }
         logger.info("worker drained", metadata: ["requests.served": "\(served.load(ordering: .relaxed))"])
         return true
     }

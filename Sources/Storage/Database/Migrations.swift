@@ -206,6 +206,44 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-hardening") { db in
+            try db.execute(sql: """
+                -- Failed logins per account (by the address tried, known or not), shared by every worker:
+                -- after a few free failures each one doubles a lockout, up to a cap (OWASP ASVS 2.2.1).
+                CREATE TABLE login_failures (
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    email TEXT NOT NULL COLLATE NOCASE,
+                    failures INTEGER NOT NULL,
+                    last_failure_at DATETIME NOT NULL,
+                    locked_until DATETIME,
+                    PRIMARY KEY (portal_id, email)
+                ) WITHOUT ROWID;
+
+                -- Account mail per recipient address and hour, so nobody can flood an inbox or keep
+                -- voiding someone's reset link. Counted whether or not the address has an account.
+                CREATE TABLE mail_quota (
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    recipient TEXT NOT NULL COLLATE NOCASE,
+                    window_started_at DATETIME NOT NULL,
+                    sent INTEGER NOT NULL,
+                    PRIMARY KEY (portal_id, recipient)
+                ) WITHOUT ROWID;
+
+                -- An email change waiting for the new address to be confirmed (portals that verify emails).
+                CREATE TABLE email_changes (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    new_email TEXT NOT NULL COLLATE NOCASE,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    consumed_at DATETIME
+                );
+                CREATE INDEX email_changes_by_developer ON email_changes (developer_id);
+                CREATE INDEX one_time_tokens_by_expiry ON one_time_tokens (expires_at);
+                CREATE INDEX outbox_by_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+                """)
+        }
+
         return migrator
     }
 }

@@ -38,39 +38,65 @@ public struct AccountRepository: Sendable {
         }
     }
 
-    /// Issues a new token of `token.purpose` (earlier unused ones of that purpose stop working) and
-    /// queues its email. Returns the outbox id.
-    public func issue(_ token: OneTimeToken, portalID: String, mail: OutgoingMail) throws(StorageError) -> Int64 {
+    /// What became of a request for an emailed token (password reset, verification resend).
+    public enum TokenRequest: Sendable, Equatable {
+        /// A token was issued and its mail queued with this outbox id.
+        case queued(outboxID: Int64)
+        /// No eligible account has this address: nothing was issued.
+        case noAccount
+        /// The address had its share of mail this hour: nothing was issued, earlier links keep working.
+        case throttled
+    }
+
+    /// Issues a token of `purpose` with id `tokenID` to the developer of `portalID` with address `email`
+    /// if `eligible` says so, voiding earlier unused ones, and queues `mail` for it — all in one
+    /// transaction. Known and unknown addresses cost the same: both take a share of the address's mail
+    /// quota (one write) before the account is looked up, so timing does not tell them apart.
+    public func requestToken(
+        id tokenID: String, purpose: OneTimeToken.Purpose, lifetime: TimeInterval, portalID: String, email: String,
+        quota: MailQuota, now: Date, eligible: (Developer) -> Bool, mail: (Developer) -> OutgoingMail
+    ) throws(StorageError) -> TokenRequest {
         try database.write { db in
-            try Self.consumeOutstanding(developerID: token.developerID, purpose: token.purpose, now: token.createdAt, in: db)
-            try token.insert(db)
-            return try OutboxRepository.enqueue(
-                OutboxMessage(portalID: portalID, recipient: mail.recipient, subject: mail.subject, body: mail.body, createdAt: token.createdAt),
+            guard try quota.take(portalID: portalID, recipient: email, now: now, in: db) else { return .throttled }
+            guard let developer = try Developer
+                .filter(Column("portal_id") == portalID && Column("email") == email)
+                .fetchOne(db), eligible(developer)
+            else { return .noAccount }
+            try Self.consumeOutstanding(developerID: developer.id, purpose: purpose, now: now, in: db)
+            try OneTimeToken(id: tokenID, developerID: developer.id, purpose: purpose, createdAt: now, lifetime: lifetime).insert(db)
+            let message = mail(developer)
+            let outboxID = try OutboxRepository.enqueue(
+                OutboxMessage(portalID: portalID, recipient: message.recipient, subject: message.subject, body: message.body, createdAt: now),
                 in: db)
+            return .queued(outboxID: outboxID)
         }
     }
 
-    /// The token with this id if it is of `purpose`, unused and unexpired (does not consume it).
-    public func usableToken(id: String, purpose: OneTimeToken.Purpose, now: Date) throws(StorageError) -> OneTimeToken? {
+    /// The token with this id if it is of `purpose`, unused, unexpired and a developer's of `portalID`
+    /// (does not consume it).
+    public func usableToken(id: String, purpose: OneTimeToken.Purpose, portalID: String, now: Date) throws(StorageError) -> OneTimeToken? {
         try database.read { db in
-            try OneTimeToken
-                .filter(Column("id") == id && Column("purpose") == purpose.rawValue && Column("consumed_at") == nil && Column("expires_at") > now)
-                .fetchOne(db)
+            try OneTimeToken.fetchOne(db, sql: """
+                SELECT t.* FROM one_time_tokens t JOIN developers d ON d.id = t.developer_id
+                WHERE t.id = ? AND t.purpose = ? AND t.consumed_at IS NULL AND t.expires_at > ? AND d.portal_id = ?
+                """, arguments: [id, purpose.rawValue, now, portalID])
         }
     }
 
-    /// Marks a token used; false if it was not usable (already used, expired, wrong purpose).
-    public func invalidate(tokenID: String, purpose: OneTimeToken.Purpose, now: Date) throws(StorageError) -> Bool {
-        try database.write { db in try Self.consume(tokenID, purpose: purpose, now: now, in: db) != nil }
+    /// Marks a token of a developer of `portalID` used; false if it was not usable (already used,
+    /// expired, wrong purpose, another portal).
+    public func invalidate(tokenID: String, purpose: OneTimeToken.Purpose, portalID: String, now: Date) throws(StorageError) -> Bool {
+        try database.write { db in try Self.consume(tokenID, purpose: purpose, portalID: portalID, now: now, in: db) != nil }
     }
 
-    /// Consumes a verification token and sets the developer's new status. Returns the developer
-    /// after the change, or nil if the token was not usable.
+    /// Consumes a verification token of a developer of `portalID` and sets the developer's new status.
+    /// Returns the developer after the change, or nil if the token was not usable there (a token of
+    /// another portal's developer is left untouched).
     public func verify(
-        tokenID: String, now: Date, newStatus: (Developer) -> Developer.Status
+        tokenID: String, portalID: String, now: Date, newStatus: (Developer) -> Developer.Status
     ) throws(StorageError) -> Developer? {
         try database.write { db in
-            guard let token = try Self.consume(tokenID, purpose: .verifyAccount, now: now, in: db),
+            guard let token = try Self.consume(tokenID, purpose: .verifyAccount, portalID: portalID, now: now, in: db),
                   var developer = try Developer.fetchOne(db, key: token.developerID)
             else { return nil }
             if developer.status == .unverified {
@@ -82,11 +108,11 @@ public struct AccountRepository: Sendable {
         }
     }
 
-    /// Consumes a reset token, stores the new password hash and ends every session of the
-    /// developer. False if the token was not usable.
-    public func resetPassword(tokenID: String, passwordHash: String, now: Date) throws(StorageError) -> Bool {
+    /// Consumes a reset token of a developer of `portalID`, stores the new password hash and ends every
+    /// session of the developer. False if the token was not usable there.
+    public func resetPassword(tokenID: String, portalID: String, passwordHash: String, now: Date) throws(StorageError) -> Bool {
         try database.write { db in
-            guard let token = try Self.consume(tokenID, purpose: .resetPassword, now: now, in: db) else { return false }
+            guard let token = try Self.consume(tokenID, purpose: .resetPassword, portalID: portalID, now: now, in: db) else { return false }
             try Self.setPassword(developerID: token.developerID, passwordHash: passwordHash, now: now, in: db)
             return true
         }
@@ -99,13 +125,71 @@ public struct AccountRepository: Sendable {
         }
     }
 
-    /// Changes the email address (unique per portal: a taken one throws `.uniqueViolation`).
-    public func changeEmail(developerID: String, email: String, now: Date) throws(StorageError) -> Developer? {
+    /// Changes the email address at once (unique per portal: a taken one throws `.uniqueViolation`),
+    /// ends the developer's other sessions (all but `keepingSession`, a token hash) and queues `notice`
+    /// to the old address. Returns the developer after the change.
+    public func changeEmail(
+        developerID: String, email: String, keepingSession: String?, notice: OutgoingMail, now: Date
+    ) throws(StorageError) -> Developer? {
         try database.write { db in
-            try db.execute(
-                sql: "UPDATE developers SET email = ?, updated_at = ? WHERE id = ?", arguments: [email, now, developerID])
-            return try Developer.fetchOne(db, key: developerID)
+            guard let developer = try Self.setEmail(developerID: developerID, email: email, now: now, in: db) else { return nil }
+            try Self.endSessions(of: developerID, except: keepingSession, in: db)
+            _ = try OutboxRepository.enqueue(
+                OutboxMessage(portalID: developer.portalID, recipient: notice.recipient, subject: notice.subject, body: notice.body, createdAt: now),
+                in: db)
+            return developer
         }
+    }
+
+    /// Records an email change that takes effect when the new address confirms it (`confirmEmailChange`):
+    /// earlier pending changes are voided, the developer's other sessions end, and `confirmation` (to the
+    /// new address) and `notice` (to the old one) are queued. A new address another developer of the
+    /// portal already has throws `.uniqueViolation`.
+    public func requestEmailChange(
+        _ change: EmailChange, portalID: String, keepingSession: String?, confirmation: OutgoingMail, notice: OutgoingMail
+    ) throws(StorageError) {
+        try database.write { db in
+            if try Developer.filter(Column("portal_id") == portalID && Column("email") == change.newEmail).fetchCount(db) > 0 {
+                throw StorageError(kind: .uniqueViolation, message: "email already registered in the portal")
+            }
+            try db.execute(
+                sql: "UPDATE email_changes SET consumed_at = ? WHERE developer_id = ? AND consumed_at IS NULL",
+                arguments: [change.createdAt, change.developerID])
+            try change.insert(db)
+            try Self.endSessions(of: change.developerID, except: keepingSession, in: db)
+            for mail in [confirmation, notice] {
+                _ = try OutboxRepository.enqueue(
+                    OutboxMessage(portalID: portalID, recipient: mail.recipient, subject: mail.subject, body: mail.body, createdAt: change.createdAt),
+                    in: db)
+            }
+        }
+    }
+
+    /// Applies a pending email change of a developer of `portalID` (the new address was confirmed).
+    /// Nil if the change is unknown, used, expired or another portal's; a new address taken meanwhile
+    /// throws `.uniqueViolation`.
+    public func confirmEmailChange(id: String, portalID: String, now: Date) throws(StorageError) -> Developer? {
+        try database.write { db in
+            guard let change = try EmailChange.fetchOne(db, sql: """
+                UPDATE email_changes SET consumed_at = ?
+                WHERE id = ? AND consumed_at IS NULL AND expires_at > ?
+                  AND developer_id IN (SELECT id FROM developers WHERE portal_id = ?)
+                RETURNING *
+                """, arguments: [now, id, now, portalID])
+            else { return nil }
+            return try Self.setEmail(developerID: change.developerID, email: change.newEmail, now: now, in: db)
+        }
+    }
+
+    private static func setEmail(developerID: String, email: String, now: Date, in db: Database) throws -> Developer? {
+        try db.execute(
+            sql: "UPDATE developers SET email = ?, updated_at = ? WHERE id = ?", arguments: [email, now, developerID])
+        return try Developer.fetchOne(db, key: developerID)
+    }
+
+    private static func endSessions(of developerID: String, except tokenHash: String?, in db: Database) throws {
+        try db.execute(
+            sql: "DELETE FROM sessions WHERE developer_id = ? AND token_hash IS NOT ?", arguments: [developerID, tokenHash])
     }
 
     /// Replaces the developer's meta JSON.
@@ -133,12 +217,15 @@ public struct AccountRepository: Sendable {
         try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [developerID])
     }
 
-    private static func consume(_ id: String, purpose: OneTimeToken.Purpose, now: Date, in db: Database) throws -> OneTimeToken? {
+    private static func consume(
+        _ id: String, purpose: OneTimeToken.Purpose, portalID: String, now: Date, in db: Database
+    ) throws -> OneTimeToken? {
         try OneTimeToken.fetchOne(db, sql: """
             UPDATE one_time_tokens SET consumed_at = ?
             WHERE id = ? AND purpose = ? AND consumed_at IS NULL AND expires_at > ?
+              AND developer_id IN (SELECT id FROM developers WHERE portal_id = ?)
             RETURNING *
-            """, arguments: [now, id, purpose.rawValue, now])
+            """, arguments: [now, id, purpose.rawValue, now, portalID])
     }
 
     private static func consumeOutstanding(developerID: String, purpose: OneTimeToken.Purpose, now: Date, in db: Database) throws {

@@ -37,23 +37,31 @@ public struct PortalRepository: Sendable {
         try database.read { db in try Portal.order(sql: "created_at, rowid").fetchAll(db) }
     }
 
+    /// The default portal (the one the installation's own server names reach).
+    public func defaultPortal() throws(StorageError) -> Portal? {
+        try database.read { db in try Portal.filter(Column("is_default") == true).fetchOne(db) }
+    }
+
     /// The portal with this id.
     public func find(id: String) throws(StorageError) -> Portal? {
         try database.read { db in try Portal.fetchOne(db, key: id) }
     }
 
-    /// The portal serving `host` (port stripped): custom domain first, then default domain,
-    /// then the default portal.
-    public func resolve(host: String?) throws(StorageError) -> Portal? {
+    /// The portal serving `host` (port stripped): the portal with that custom domain, else the one with
+    /// that default domain, else the default portal when `host` is one of the installation's own
+    /// `serverNames`. Nil for any other host: a request naming a host we do not serve is refused, so
+    /// nothing (links in mail above all) is ever built for a host an attacker chose.
+    public func resolve(host: String?, serverNames: [String]) throws(StorageError) -> Portal? {
         let name = host.map(Self.hostName(of:)) ?? ""
+        guard !name.isEmpty else { return nil }
         return try database.read { db in
-            if !name.isEmpty,
-               let portal = try Portal.fetchOne(db, sql: """
-                   SELECT * FROM portals WHERE custom_domain = ? OR default_domain = ?
-                   ORDER BY custom_domain = ? DESC LIMIT 1
-                   """, arguments: [name, name, name]) {
+            if let portal = try Portal.fetchOne(db, sql: """
+                SELECT * FROM portals WHERE custom_domain = ? OR default_domain = ?
+                ORDER BY custom_domain = ? DESC LIMIT 1
+                """, arguments: [name, name, name]) {
                 return portal
             }
+            guard serverNames.contains(where: { $0.lowercased() == name }) else { return nil }
             return try Portal.filter(Column("is_default") == true).fetchOne(db)
         }
     }

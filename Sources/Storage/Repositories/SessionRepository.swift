@@ -45,6 +45,11 @@ public struct SessionRepository: Sendable {
     /// The developer owning the live session `token` in `portalID`, or nil when the session is
     /// unknown, expired (idle or absolute), in another portal, or its developer is no longer approved.
     public func developer(forToken token: String, portalID: String, now: Date = Date()) throws(StorageError) -> Developer? {
+        try authenticate(token: token, portalID: portalID, now: now)?.developer
+    }
+
+    /// The live session `token` in `portalID` with its developer (see `developer(forToken:)`).
+    public func authenticate(token: String, portalID: String, now: Date = Date()) throws(StorageError) -> (session: Session, developer: Developer)? {
         let hash = SecretToken.hash(token)
         let found: (Session, Developer)? = try database.read { db in
             guard let session = try Session.fetchOne(db, key: hash), session.portalID == portalID,
@@ -64,7 +69,7 @@ public struct SessionRepository: Sendable {
                     sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", arguments: [now, hash])
             }
         }
-        return developer
+        return (session, developer)
     }
 
     /// Ends one session (logout). Ending an unknown session is not an error.

@@ -9,6 +9,18 @@ public struct Argon2Parameters: Sendable, Equatable, Codable {
 
     public static let owaspMinimum = Argon2Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
 
+    /// OWASP's equivalent minimum configurations (Password Storage Cheat Sheet): memory in KiB and
+    /// iterations, each with parallelism 1. Less memory needs more passes.
+    public static let owaspFloor: [(memoryKiB: UInt32, iterations: UInt32)] = [
+        (47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5),
+    ]
+
+    /// Whether these parameters are at least as costly as one of OWASP's minimum configurations.
+    /// Weaker ones must not be configured: rehash-on-login would weaken every stored hash.
+    public var meetsOWASPMinimum: Bool {
+        parallelism >= 1 && Self.owaspFloor.contains { memoryKiB >= $0.memoryKiB && iterations >= $0.iterations }
+    }
+
     public init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
         self.memoryKiB = memoryKiB
         self.iterations = iterations
@@ -32,11 +44,14 @@ public struct PasswordHashingError: Error, CustomStringConvertible {
 /// (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) that carry their own parameters.
 ///
 /// Each hash takes `memoryKiB` of memory and tens of milliseconds of CPU, so concurrent hashes are
-/// bounded (about one per core): a burst of logins queues here instead of exhausting memory or
-/// occupying every worker thread. Never call it inside a database transaction.
+/// bounded (about one per core): per process by a semaphore, and across the whole pool by
+/// `HashingSlots` when given. A burst of logins queues here instead of exhausting memory.
+/// Never call it inside a database transaction.
 public final class PasswordHasher: Sendable {
     public let parameters: Argon2Parameters
     private let slots: DispatchSemaphore
+    /// The pool-wide limit, shared with the other worker processes.
+    private let poolSlots: HashingSlots?
     /// A hash of a random password, verified against when an account does not exist, so that
     /// "no such account" takes as long as "wrong password".
     private let decoyHash: String
@@ -44,17 +59,19 @@ public final class PasswordHasher: Sendable {
     static let saltLength = 16
     static let hashLength = 32
 
-    public init(parameters: Argon2Parameters = .owaspMinimum, maxConcurrent: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public init(
+        parameters: Argon2Parameters = .owaspMinimum, maxConcurrent: Int = ProcessInfo.processInfo.activeProcessorCount,
+        poolSlots: HashingSlots? = nil
+    ) throws {
         self.parameters = parameters
         self.slots = DispatchSemaphore(value: max(1, maxConcurrent))
+        self.poolSlots = poolSlots
         self.decoyHash = try Self.encode(SecretToken.generate(), parameters: parameters)
     }
 
     /// The encoded argon2id hash of `password` with a fresh random salt.
     public func hash(_ password: String) throws(PasswordHashingError) -> String {
-        slots.wait()
-        defer { slots.signal() }
-        return try Self.encode(password, parameters: parameters)
+        try withSlot { () throws(PasswordHashingError) in try Self.encode(password, parameters: parameters) }
     }
 
     private static func encode(_ password: String, parameters: Argon2Parameters) throws(PasswordHashingError) -> String {
@@ -76,9 +93,17 @@ public final class PasswordHasher: Sendable {
     /// Whether `password` matches `encoded`. A malformed hash verifies as false.
     public func verify(_ password: String, against encoded: String) -> Bool {
         let passwordBytes = Array(password.utf8)
+        return withSlot { argon2id_verify(encoded, passwordBytes, passwordBytes.count) == ARGON2_OK.rawValue }
+    }
+
+    private func withSlot<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         slots.wait()
         defer { slots.signal() }
-        return argon2id_verify(encoded, passwordBytes, passwordBytes.count) == ARGON2_OK.rawValue
+        guard let poolSlots else { return try body() }
+        let result: Result<T, E> = poolSlots.withSlot {
+            do throws(E) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     /// Spends the time of one verification without an account to verify against.

@@ -1,0 +1,36 @@
+import Storage
+
+/// Password checks of one account under the shared failed-attempt throttle (login, password change,
+/// re-authentication for an email change). A locked account answers 429 before any hashing.
+enum PasswordAttempts {
+    /// Whether `password` is the password of `developer` (nil: no such account; a decoy hash is
+    /// verified so the answer takes as long). `email` is the address the client named: failures are
+    /// counted per address, known or not.
+    static func verify(_ password: String, email: String, developer: Developer?, context: RequestContext) throws -> Bool {
+        let services = context.services
+        let portalID = context.portal.id
+        let now = services.now()
+        let verdict = try services.loginThrottle.check(portalID: portalID, email: email, now: now)
+        if case .locked(let retryAfter) = verdict {
+            throw DeveloperAPIError.tooManyAttempts(retryAfter: retryAfter)
+        }
+        let matches: Bool
+        if let developer {
+            matches = services.passwords.verify(password, against: developer.passwordHash)
+        } else {
+            services.passwords.verifyDecoy(password)
+            matches = false
+        }
+        if !matches {
+            let lockout = try services.loginThrottle.recordFailure(portalID: portalID, email: email, now: now)
+            if lockout > 0 {
+                context.logger.notice("account locked after failed password checks", metadata: [
+                    "portal.id": "\(portalID)", "lockout.seconds": "\(Int(lockout))",
+                ])
+            }
+        } else if verdict == .allowed(hasFailures: true) {
+            try services.loginThrottle.clear(portalID: portalID, email: email)
+        }
+        return matches
+    }
+}
