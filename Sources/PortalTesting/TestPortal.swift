@@ -76,9 +76,11 @@ public final class TestPortal: @unchecked Sendable {
 
     /// Sends an `application/x-www-form-urlencoded` body.
     public func sendForm(
-        _ method: String, _ uri: String, _ fields: [(String, String)], headers: [(String, String)] = []
+        _ method: String, _ uri: String, _ fields: [(String, String)], headers: [(String, String)] = [], host: String = "localhost"
     ) -> TestResponse {
-        send(method, uri, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: Array(FormEncoding.encode(fields).utf8))
+        send(
+            method, uri, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array(FormEncoding.encode(fields).utf8), host: host)
     }
 }
 

@@ -51,3 +51,15 @@ import Testing
         #expect(text == "Status: 204 No Content\r\n\r\n")
     }
 }
+
+/// Log values cannot forge or split log lines.
+@Suite struct LogQuotingTests {
+    @Test(arguments: [
+        ("plain", "plain"), ("two words", "\"two words\""), ("a\"b", "\"a\\\"b\""),
+        ("line\nbreak", "\"line\\nbreak\""), ("carriage\rreturn", "\"carriage\\rreturn\""),
+        ("nul\u{0}byte", "\"nul\\x00byte\""), ("escape\u{1b}[31m", "\"escape\\x1b[31m\""), ("back\\slash", "\"back\\\\slash\""),
+    ])
+    func controlCharactersAreEscaped(_ value: String, _ expected: String) {
+        #expect(StderrLogHandler.quoted(value) == expected)
+    }
+}
