@@ -28,6 +28,18 @@ struct ConfigOption: ParsableArguments {
             throw ExitCode(2)
         }
     }
+
+    /// `load()` for commands that open the database: as root, first switch to the pool's user.
+    func loadAsPoolUser() throws -> PortalConfig {
+        let loaded = try load()
+        do {
+            try Privileges.dropForCommand(loaded)
+        } catch {
+            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        return loaded
+    }
 }
 
 extension PortalCommand {
@@ -44,23 +56,42 @@ extension PortalCommand {
             let config = try options.load()
             let logger = makeLogger(label: "portal-fcgi.supervisor", level: config.logLevel)
 
+            let identity: Privileges.Identity?
+            let socketGroup: gid_t?
+            do {
+                identity = try Privileges.poolIdentity(config)
+                socketGroup = try config.socketGroup.map { name throws(Privileges.Failure) in try Privileges.groupID(name) }
+            } catch {
+                logger.critical("cannot run the pool", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
             let socket: ListeningSocket
             do {
                 socket = try ListeningSocket(path: config.socketPath, mode: config.socketMode, backlog: config.listenBacklog)
+                if let identity {
+                    // PHP-FPM's listen.owner/listen.group: the pool's user, and nginx's group when given.
+                    guard chown(config.socketPath, identity.uid, socketGroup ?? identity.gid) == 0 else {
+                        throw ListeningSocket.OpenError(description: "cannot chown \(config.socketPath): \(ListeningSocket.errorText())")
+                    }
+                }
             } catch {
                 logger.critical("cannot open the FastCGI socket", metadata: ["error": "\(error)"])
-                throw ExitCode(1)
-            }
-            do {
-                try prepareDatabase(config, logger: logger)
-            } catch {
-                socket.close()
-                logger.critical("cannot prepare the database", metadata: ["error": "\(error)"])
                 throw ExitCode(1)
             }
             if let pidFile = config.pidFile {
                 try? FileManager.default.createDirectory(atPath: (pidFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8))
+            }
+            do {
+                if let identity {
+                    try Privileges.drop(to: identity)
+                    logger.info("running as an unprivileged user", metadata: ["user": "\(identity.user)", "uid": "\(identity.uid)"])
+                }
+                try prepareDatabase(config, logger: logger)
+            } catch {
+                socket.close()
+                logger.critical("cannot prepare the database", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
             }
             let status = Supervisor(config: config, configPath: absolutePath(options.config), socket: socket, logger: logger).run()
             if let pidFile = config.pidFile { unlink(pidFile) }
@@ -78,6 +109,7 @@ extension PortalCommand {
             let config = try options.load()
             let logger = makeLogger(label: "portal-fcgi.migrate", level: config.logLevel)
             do {
+                try Privileges.dropForCommand(config)
                 try prepareDatabase(config, logger: logger)
             } catch {
                 logger.critical("migration failed", metadata: ["error": "\(error)"])
@@ -103,6 +135,8 @@ extension PortalCommand {
 
             let services: Services
             do {
+                // Started by a supervisor that already switched; refuse to serve as root in any case.
+                try Privileges.dropForCommand(config)
                 let database = try PortalDatabase(config.databaseSettings)
                 let passwords = try PasswordHasher(
                     parameters: config.argon2, maxConcurrent: config.argon2MaxConcurrent,

@@ -35,6 +35,12 @@ public final class PoolProcess: @unchecked Sendable {
             "\"threads_per_worker\": \(threads)", "\"argon2\": {\"memory_kib\": 7168, \"iterations\": 5}",
             "\"graceful_timeout_seconds\": 10",
         ]
+        if geteuid() == 0, extraConfig["user"] == nil {
+            // As root the pool must be told whom to run as (it refuses otherwise): the account every
+            // Debian has, owning the directory it writes the database to.
+            entries += ["\"user\": \"nobody\"", "\"group\": \"nogroup\""]
+            if let nobody = getpwnam("nobody") { chown(directory.path, nobody.pointee.pw_uid, nobody.pointee.pw_gid) }
+        }
         entries += extraConfig.map { "\"\($0.key)\": \($0.value)" }
         try ("{" + entries.joined(separator: ", ") + "}").write(toFile: configPath, atomically: true, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

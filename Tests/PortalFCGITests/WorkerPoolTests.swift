@@ -17,6 +17,20 @@ import Testing
         #expect(answeringPids.isSubset(of: Set(pool.workerPids.map { Int64($0) })))
     }
 
+    /// PHP-FPM's model: started as root, the pool runs as the configured user; without one it refuses.
+    @Test(.enabled(if: geteuid() == 0, "needs root")) func startedAsRootTheWorkersRunAsTheConfiguredUser() throws {
+        let pool = try PoolProcess(workers: 2, threads: 2)
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 2 })
+        let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
+        for pid in pool.workerPids + [pool.pid] {
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst()
+            #expect(uids?.allSatisfy { UInt32($0) == nobody } == true, "pid \(pid): \(uids.map(Array.init) ?? [])")
+        }
+        #expect(pool.log.contains("running as an unprivileged user"))
+        #expect(throws: (any Error).self) { try PoolProcess(workers: 1, threads: 1, extraConfig: ["user": "\"root\""]) }
+    }
+
     @Test func concurrentRegistrationsFromTwoProcessesAllCommit() throws {
         let pool = try PoolProcess(workers: 2, threads: 4)
         let results = Locked<[Int]>([])

@@ -20,6 +20,7 @@ import http.client
 import http.cookiejar
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -220,6 +221,14 @@ class Portal:
     def start(self):
         (self.root / "run").mkdir(parents=True, exist_ok=True)
         (self.root / "log").mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            # Like a real install: the pool switches to an unprivileged account (it refuses to run as
+            # root otherwise) that owns the run directory; nginx's workers (www-data, see render_site)
+            # reach the socket through its group.
+            self.config.update({"user": "nobody", "group": "nogroup", "socket_group": "www-data"})
+            nobody = pwd.getpwnam("nobody")
+            os.chmod(self.root, 0o755)
+            os.chown(self.root, nobody.pw_uid, nobody.pw_gid)
         # Mail links are built from the configured public origin, never from the request's Host:
         # the port nginx will listen on is chosen now and written into the config.
         self.public_port = free_port()

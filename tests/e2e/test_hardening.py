@@ -139,9 +139,10 @@ def test_forgot_password_mail_is_limited_per_address_and_older_links_keep_workin
     time.sleep(2)
     mails = portal.mails(email)
     assert len(mails) == 5, [m["Subject"] for m in mails]
-    # The 6th and 7th requests did not void the 5th link.
-    token = mail_token(mails[-1])
-    assert post(portal, "/validate-reset", {"token": token}).status_code == 200
+    # The 6th and 7th requests did not void the 5th link: exactly one of the five still works
+    # (mail from two workers may arrive out of order, so which file holds it is not fixed).
+    statuses = [post(portal, "/validate-reset", {"token": mail_token(m)}).status_code for m in mails]
+    assert sorted(statuses) == [200, 401, 401, 401, 401], statuses
 
 
 def test_resend_verification_is_limited_per_address_whether_or_not_it_exists(portal):

@@ -27,7 +27,7 @@ extension PortalCommand {
             }
 
             func run() throws {
-                let config = try options.load()
+                let config = try options.loadAsPoolUser()
                 try prepareDatabase(config, logger: makeLogger(label: "portal-fcgi.catalog", level: "warning"))
                 let database = try PortalDatabase(config.databaseSettings)
                 let portal = try Self.portal(domain: portalDomain, in: PortalRepository(database))

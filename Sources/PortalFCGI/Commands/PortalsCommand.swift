@@ -14,7 +14,7 @@ extension PortalCommand {
             @OptionGroup var options: ConfigOption
 
             func run() throws {
-                let config = try options.load()
+                let config = try options.loadAsPoolUser()
                 try prepareDatabase(config, logger: makeLogger(label: "portal-fcgi.portals", level: "warning"))
                 for portal in try PortalRepository(try PortalDatabase(config.databaseSettings)).all() {
                     print([portal.id, portal.customDomain ?? portal.defaultDomain, portal.name, portal.isDefault ? "(default)" : ""]
@@ -32,7 +32,7 @@ extension PortalCommand {
             @Flag(help: "New developers must verify their email address.") var emailVerification = false
 
             func run() throws {
-                let config = try options.load()
+                let config = try options.loadAsPoolUser()
                 try prepareDatabase(config, logger: makeLogger(label: "portal-fcgi.portals", level: "warning"))
                 let portal = Portal(
                     name: name, defaultDomain: domain.lowercased(), autoApproveDevelopers: autoApprove,
