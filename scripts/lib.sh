@@ -72,23 +72,48 @@ ensure_packages() {
     apt_install "${missing[@]}"
 }
 
-# ensure_python_test_deps: pytest and requests for the python3 on PATH. A
-# pyenv/venv python gets them from pip, Debian's own python3 from apt.
+# ensure_python_test_deps: pytest and requests for the python3 on PATH (a
+# pyenv/venv python gets them from pip, Debian's own python3 from apt), then
+# schemathesis (ensure_schemathesis).
 ensure_python_test_deps() {
     command -v python3 >/dev/null 2>&1 || apt_install python3
-    if python3 -c 'import pytest, requests' >/dev/null 2>&1; then
+    if ! python3 -c 'import pytest, requests' >/dev/null 2>&1; then
+        local py
+        py=$(command -v python3)
+        if [ "$(readlink -f "$py")" = /usr/bin/python3 ] || [ "$(dirname "$(readlink -f "$py")")" = /usr/bin ]; then
+            apt_install python3-pytest python3-requests
+        else
+            log "pip install pytest requests (for $py)"
+            python3 -m pip install -q --disable-pip-version-check pytest requests </dev/null >&2 ||
+                die "pip install pytest requests failed"
+        fi
+        python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 still cannot import pytest and requests"
+    fi
+    ensure_schemathesis
+}
+
+# The schemathesis version tests/e2e/test_schemathesis.py runs (from PyPI; Debian has none).
+# 4.32.5 works with Python 3.11 and keeps pytest 9 (it needs pytest >= 8.4, < 10).
+SCHEMATHESIS_VERSION=4.32.5
+
+# ensure_schemathesis: schemathesis==$SCHEMATHESIS_VERSION for the python3 on PATH, from pip
+# (Debian's own python3 gets python3-pip first and installs past PEP 668's marker).
+ensure_schemathesis() {
+    local check="import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')"
+    if python3 -c "$check" >/dev/null 2>&1; then
         return 0
     fi
-    local py
+    local py flags=()
     py=$(command -v python3)
-    if [ "$(readlink -f "$py")" = /usr/bin/python3 ] || [ "$(dirname "$(readlink -f "$py")")" = /usr/bin ]; then
-        apt_install python3-pytest python3-requests
-    else
-        log "pip install pytest requests (for $py)"
-        python3 -m pip install -q --disable-pip-version-check pytest requests </dev/null >&2 ||
-            die "pip install pytest requests failed"
+    if [ "$(dirname "$(readlink -f "$py")")" = /usr/bin ]; then
+        python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+        flags+=(--break-system-packages)
     fi
-    python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 still cannot import pytest and requests"
+    log "pip install schemathesis==$SCHEMATHESIS_VERSION (for $py)"
+    python3 -m pip install -q --disable-pip-version-check "${flags[@]}" "schemathesis==$SCHEMATHESIS_VERSION" \
+        </dev/null >&2 || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
+    python3 -c "$check" >/dev/null 2>&1 || die "python3 still cannot import schemathesis $SCHEMATHESIS_VERSION"
+    python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 cannot import pytest and requests after installing schemathesis"
 }
 
 # ensure_swift: put Swift on PATH (/opt/swift/usr/bin if present), or fail.
@@ -145,9 +170,11 @@ make_cert() {
 # _sed_escape VALUE: escape VALUE for the replacement side of s|...|...|.
 _sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
-# render_site_text HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME CERT KEY RATE BURST:
-# nginx/portal.conf with its placeholders filled, on stdout (the redirect
-# leaves out the port when it is 443).
+# render_site_text HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME CERT KEY RATE BURST
+# [WRITE_RATE WRITE_BURST ACCESS_LOG]: nginx/portal.conf with its placeholders
+# filled, on stdout (the redirect leaves out the port when it is 443).
+# WRITE_RATE/WRITE_BURST default to 10r/s/40, ACCESS_LOG to
+# /var/log/nginx/portal-access.log.
 render_site_text() {
     sed -e "s|@HTTPS_PORT@|$(_sed_escape "$1")|g" \
         -e "s|@HTTP_PORT@|$(_sed_escape "$2")|g" \
@@ -157,6 +184,9 @@ render_site_text() {
         -e "s|@KEY@|$(_sed_escape "$6")|g" \
         -e "s|@AUTH_RATE@|$(_sed_escape "$7")|g" \
         -e "s|@AUTH_BURST@|$(_sed_escape "$8")|g" \
+        -e "s|@WRITE_RATE@|$(_sed_escape "${9:-10r/s}")|g" \
+        -e "s|@WRITE_BURST@|$(_sed_escape "${10:-40}")|g" \
+        -e "s|@ACCESS_LOG@|$(_sed_escape "${11:-/var/log/nginx/portal-access.log}")|g" \
         -e 's|https://\$host:443\$request_uri|https://$host$request_uri|' \
         "$PORTAL_ROOT/nginx/portal.conf"
 }
@@ -165,35 +195,68 @@ render_site_text() {
 # VAR/portal-site.conf (from nginx/portal.conf) and VAR/nginx.conf (from
 # nginx/nginx.conf.in). Environment: PORTAL_CERT and PORTAL_KEY (default
 # VAR/tls/{cert,key}.pem), PORTAL_AUTH_RATE (10r/s), PORTAL_AUTH_BURST (20),
-# PORTAL_NGINX_WORKERS (1).
+# PORTAL_WRITE_RATE (10r/s), PORTAL_WRITE_BURST (40), PORTAL_NGINX_WORKERS (1).
+# The site logs to VAR/log/nginx-access.log (tokens redacted).
 render_site() {
     local var=$1 https_port=$2 http_port=$3 socket=$4 server_name=${5:-localhost}
     local cert=${PORTAL_CERT:-$var/tls/cert.pem} key=${PORTAL_KEY:-$var/tls/key.pem}
     local rate=${PORTAL_AUTH_RATE:-10r/s} burst=${PORTAL_AUTH_BURST:-20}
+    local write_rate=${PORTAL_WRITE_RATE:-10r/s} write_burst=${PORTAL_WRITE_BURST:-40}
     local workers=${PORTAL_NGINX_WORKERS:-1} user_directive=""
     mkdir -p "$var/log" "$var/nginx-tmp"
     if [ "$(id -u)" -eq 0 ]; then
-        # nginx workers run as the pool's user so they can use its 0660 socket.
-        user_directive="user $(id -un) $(id -gn);"
+        # Never root: nginx's workers run as www-data, the group the pool gives its 0660 socket.
+        user_directive="user ${PORTAL_NGINX_USER:-www-data} ${PORTAL_NGINX_GROUP:-www-data};"
     fi
     render_site_text "$https_port" "$http_port" "$socket" "$server_name" "$cert" "$key" "$rate" "$burst" \
-        >"$var/portal-site.conf"
+        "$write_rate" "$write_burst" "$var/log/nginx-access.log" >"$var/portal-site.conf"
     sed -e "s|@VAR@|$(_sed_escape "$var")|g" \
         -e "s|@USER_DIRECTIVE@|$(_sed_escape "$user_directive")|g" \
         -e "s|@WORKER_PROCESSES@|$(_sed_escape "$workers")|g" \
         "$PORTAL_ROOT/nginx/nginx.conf.in" >"$var/nginx.conf"
 }
 
-# write_config VAR: write VAR/portal.json for scripts/run and scripts/bench
-# (paths inside it are relative to VAR). Environment: PORTAL_WORKERS (cores),
+# ensure_pool_user NAME: as root, create the system account NAME (no login, no
+# home) the pool runs as, if it does not exist. Nothing to do when not root.
+ensure_pool_user() {
+    local name=$1
+    [ "$(id -u)" -eq 0 ] || return 0
+    id -u "$name" >/dev/null 2>&1 && return 0
+    log "creating system user $name for the pool"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$name" ||
+        die "useradd $name failed"
+}
+
+# own_data_dir VAR USER: as root, give USER the directory that holds the
+# database (the pool writes its WAL and slot files there) and the database files.
+own_data_dir() {
+    local var=$1 user=$2
+    [ "$(id -u)" -eq 0 ] || return 0
+    chown "$user:$user" "$var"
+    chmod 0755 "$var" # nginx's workers pass through it to the socket
+    find "$var" -maxdepth 1 -name 'portal.sqlite*' -exec chown -R "$user:$user" {} +
+}
+
+# write_config VAR [HTTPS_PORT]: write VAR/portal.json for scripts/run and
+# scripts/bench (paths inside it are relative to VAR; mail links use
+# https://localhost:HTTPS_PORT). Environment: PORTAL_WORKERS (cores),
 # PORTAL_THREADS (4), PORTAL_SOCKET_MODE (0660), PORTAL_LOG_LEVEL (info),
-# PORTAL_SMTP_PORT (2525: the local mail sink scripts/run starts, see scripts/smtp-sink.py).
+# PORTAL_SMTP_PORT (2525: the local mail sink scripts/run starts, see scripts/smtp-sink.py),
+# PORTAL_POOL_USER (portal: the account the pool runs as when started as root).
 write_config() {
-    local var=$1
+    local var=$1 https_port=${2:-443}
     local workers=${PORTAL_WORKERS:-$(nproc 2>/dev/null || echo 2)}
+    local identity=""
+    if [ "$(id -u)" -eq 0 ]; then
+        # Started as root, the pool switches to this account; nginx's workers (www-data) reach
+        # the socket through its group.
+        identity="\"user\": \"${PORTAL_POOL_USER:-portal}\", \"group\": \"${PORTAL_POOL_USER:-portal}\", \"socket_group\": \"www-data\","
+    fi
     mkdir -p "$var/run" "$var/log"
     cat >"$var/portal.json" <<EOF
 {
+  $identity
+  "public_port": $https_port,
   "socket_path": "run/portal.sock",
   "socket_mode": "${PORTAL_SOCKET_MODE:-0660}",
   "database_path": "portal.sqlite",

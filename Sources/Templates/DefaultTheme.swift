@@ -1,6 +1,18 @@
 /// The default theme's templates, compiled into the binary so a deployment is one file.
 /// Every page extends `layout` through mustache template inheritance (`{{<layout}}`).
 enum DefaultTheme {
+    /// The theme's stylesheet, served at `/assets/portal.css`: a file, not an inline `<style>`, so the
+    /// Content-Security-Policy can forbid inline styles (`style-src 'self'`).
+    static let stylesheet = """
+        body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
+        header,main,footer{max-width:56rem;margin:0 auto;padding:1rem 1.5rem}
+        header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #dde1e8}
+        header a{color:inherit;text-decoration:none;font-weight:600}
+        code,pre{font-family:ui-monospace,monospace;background:#eef0f4;border-radius:4px}
+        pre{padding:.75rem;overflow:auto}
+        footer{color:#667085;font-size:.875rem}
+        """
+
     static let templates: [String: String] = [
         "layout": """
             <!doctype html>
@@ -9,15 +21,7 @@ enum DefaultTheme {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{$title}}{{/title}} · {{portalName}}</title>
-            <style>
-            body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
-            header,main,footer{max-width:56rem;margin:0 auto;padding:1rem 1.5rem}
-            header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #dde1e8}
-            header a{color:inherit;text-decoration:none;font-weight:600}
-            code,pre{font-family:ui-monospace,monospace;background:#eef0f4;border-radius:4px}
-            pre{padding:.75rem;overflow:auto}
-            footer{color:#667085;font-size:.875rem}
-            </style>
+            <link rel="stylesheet" href="/assets/portal.css">
             </head>
             <body>
             <header><a href="/">{{portalName}}</a></header>

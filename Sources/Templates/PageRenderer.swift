@@ -31,6 +31,9 @@ public struct PageRenderer: Sendable {
     /// Names of the templates available.
     public var templateNames: [String] { DefaultTheme.templates.keys.sorted() }
 
+    /// The default theme's stylesheet (served as `/assets/portal.css`).
+    public static var stylesheet: String { DefaultTheme.stylesheet }
+
     /// Renders `page` with its template.
     public func render<Page: PageModel>(_ page: Page) throws(TemplateError) -> String {
         guard let html = library.render(page, withTemplate: Page.templateName) else {

@@ -23,6 +23,19 @@ import Testing
         #expect(!response.text.contains("9999"))
     }
 
+    @Test func stylesIsAFileSoTheCSPCanForbidInlineStyles() throws {
+        let portal = try TestPortal()
+        let home = portal.send("GET", "/").text
+        #expect(home.contains(#"<link rel="stylesheet" href="/assets/portal.css">"#))
+        #expect(!home.contains("<style") && !home.contains("style="))
+        let css = portal.send("GET", "/assets/portal.css")
+        #expect(css.status == 200 && css.headers["Content-Type"] == "text/css; charset=utf-8")
+        #expect(css.text.contains("font:16px/1.5 system-ui"))
+        let etag = try #require(css.headers["ETag"])
+        let again = portal.send("GET", "/assets/portal.css", headers: [("If-None-Match", etag)])
+        #expect(again.status == 304 && again.response.body.isEmpty)
+    }
+
     @Test func aHostThatIsNoPortalsIsMisdirected() throws {
         let portal = try TestPortal()
         #expect(portal.send("GET", "/", host: "evil.example").status == 421)

@@ -1,13 +1,17 @@
 """nginx in front of the pool: health, TLS, the HTTP redirect, security headers."""
 
 import os
+import time
 
 from conftest import json_body
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
@@ -93,6 +97,9 @@ def test_database_file_is_created(portal):
 
 def test_nginx_logged_the_requests(portal):
     portal.session.get(portal.url("/health?from=access-log-test"), timeout=10)
-    text = portal.nginx_access_log.read_text(errors="replace")
-    assert "/health?from=access-log-test" in text
+    # nginx writes the line after it sent the response: poll for it.
+    deadline = time.monotonic() + 5
+    while "/health?from=access-log-test" not in portal.nginx_access_log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the request never reached the access log"
+        time.sleep(0.05)
 
