@@ -11,7 +11,7 @@ struct PortalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal-fcgi",
         abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
-        subcommands: [Serve.self, Migrate.self, Worker.self, Portals.self, Catalog.self]
+        subcommands: [Serve.self, Migrate.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
     )
 }
 

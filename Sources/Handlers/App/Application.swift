@@ -17,6 +17,7 @@ public struct Application: Sendable {
         HealthEndpoint.register(on: &router)
         HomePageEndpoint.register(on: &router)
         DeveloperAPI.register(on: &router)
+        ProjectTokens.register(on: &router)
         self.router = router
     }
 

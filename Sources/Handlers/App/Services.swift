@@ -82,6 +82,8 @@ public final class Services: Sendable {
     /// Developers' applications, their registrations and OAuth2 credentials (seed 000 `/applications`).
     public let applications: ApplicationRepository
     public let mailer: Mailer
+    /// Admin credentials (seed 003), which also authorize seeds 001 and 002.
+    public let projectTokens: ProjectTokenRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
     /// The worker's background thread: mail delivery and housekeeping.
@@ -108,6 +110,7 @@ public final class Services: Sendable {
         self.catalog = CatalogRepository(database)
         self.applications = ApplicationRepository(database)
         self.mailer = Mailer(settings: settings.mail, outbox: OutboxRepository(database), logger: logger)
+        self.projectTokens = ProjectTokenRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),

@@ -244,6 +244,52 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-project-tokens") { db in
+            try db.execute(sql: """
+                -- Admin credentials (seed 003 project tokens; also authorize seeds 001 and 002). A project is
+                -- a portal; a root token has no portal and manages all of them. Only the SHA-256 of the
+                -- secret is kept.
+                CREATE TABLE project_tokens (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT REFERENCES portals (id) ON DELETE CASCADE,
+                    role TEXT NOT NULL CHECK (role IN ('root', 'admin', 'editor', 'viewer')),
+                    name TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL CHECK (type IN ('restricted', 'unrestricted')),
+                    brokers TEXT NOT NULL DEFAULT '[]',
+                    issuer TEXT NOT NULL,
+                    issue_date DATETIME NOT NULL,
+                    valid_date DATETIME,
+                    last_used_date DATETIME,
+                    CHECK ((role = 'root') = (portal_id IS NULL)),
+                    CHECK (NOT (type = 'restricted' AND role IN ('admin', 'root')))
+                );
+                CREATE INDEX project_tokens_by_portal ON project_tokens (portal_id);
+
+                -- How developers authenticate to a product version's API once a registration is approved
+                -- (seed 002: the credential an approval issues).
+                ALTER TABLE product_versions ADD COLUMN auth_strategy TEXT NOT NULL DEFAULT 'key-auth'
+                    CHECK (auth_strategy IN ('key-auth', 'basic-auth', 'oauth2'));
+                -- The key request's form fields (seed 002 `fields`).
+                ALTER TABLE application_registrations ADD COLUMN request_fields TEXT NOT NULL DEFAULT '{}';
+                -- Basic-auth credentials issued by approving a registration (the password's SHA-256 only).
+                CREATE TABLE basic_auth_credentials (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    registration_id TEXT REFERENCES application_registrations (id) ON DELETE SET NULL,
+                    username TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, username)
+                );
+                CREATE INDEX basic_auth_by_developer ON basic_auth_credentials (developer_id);
+                -- Which registration's approval issued a key (key requests show it).
+                ALTER TABLE key_auth_credentials ADD COLUMN registration_id TEXT
+                    REFERENCES application_registrations (id) ON DELETE SET NULL;
+                """)
+        }
+
         return migrator
     }
 }

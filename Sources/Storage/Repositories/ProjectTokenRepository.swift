@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Project tokens: creation (the secret is returned once), lookup by secret, listing and revocation.
+public struct ProjectTokenRepository: Sendable {
+    let database: PortalDatabase
+    /// `last_used_date` is written at most this often per token, so reads stay reads.
+    static let touchInterval: TimeInterval = 60
+
+    public init(_ database: PortalDatabase) {
+        self.database = database
+    }
+
+    /// Stores `token` (whose `secretHash` is the hash of a secret the caller keeps).
+    public func create(_ token: ProjectToken) throws(StorageError) {
+        try database.write { db in try token.insert(db) }
+    }
+
+    /// The live token whose secret is `secret`, or nil when unknown, deleted or expired. Looked up by
+    /// the secret's SHA-256 (an index probe), then compared in constant time. Records the use.
+    public func authenticate(secret: String, now: Date) throws(StorageError) -> ProjectToken? {
+        let hash = SecretToken.hash(secret)
+        let found = try database.read { db in
+            try ProjectToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM project_tokens WHERE secret_hash = ?"), arguments: [hash])
+        }
+        guard var token = found, Self.constantTimeEqual(token.secretHash, hash) else { return nil }
+        if let validDate = token.validDate, validDate <= now { return nil }
+        if token.lastUsedDate.map({ now.timeIntervalSince($0) >= Self.touchInterval }) ?? true {
+            try database.write { db in
+                try db.execute(sql: "UPDATE project_tokens SET last_used_date = ? WHERE id = ?", arguments: [now, token.id])
+            }
+            token.lastUsedDate = now
+        }
+        return token
+    }
+
+    /// Tokens of `portalID` (nil: root tokens), oldest first.
+    public func list(portalID: String?) throws(StorageError) -> [ProjectToken] {
+        try database.read { db in
+            try ProjectToken.filter(Column("portal_id") == portalID).order(Column("issue_date"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Every token, root tokens first (the CLI's list).
+    public func all() throws(StorageError) -> [ProjectToken] {
+        try database.read { db in
+            try ProjectToken.order(sql: "portal_id IS NOT NULL, portal_id, issue_date, id").fetchAll(db)
+        }
+    }
+
+    /// Deletes the token `id` of `portalID` (nil: any token, for the CLI). False when there is none.
+    public func delete(id: String, portalID: String?) throws(StorageError) -> Bool {
+        try database.write { db in
+            if let portalID {
+                try db.execute(sql: "DELETE FROM project_tokens WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
+            } else {
+                try db.execute(sql: "DELETE FROM project_tokens WHERE id = ?", arguments: [id])
+            }
+            return db.changesCount > 0
+        }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
