@@ -87,6 +87,10 @@ import Testing
         (#"{"name":"x","type":"partial"}"#, "type"), (#"{"name":"x","role":"admin","type":"restricted"}"#, "role"),
         (#"{"name":"x","valid_date":"2020-01-01T00:00:00Z"}"#, "valid_date"), (#"{"name":"x","valid_date":"soon"}"#, "valid_date"),
         (#"{"name":"x","brokers":"b"}"#, "brokers"), (#"{"name":"x","role":"root"}"#, "role"),
+        // Beyond RFC 3339's year 9999, or beyond Int64: refused before anything is stored.
+        (#"{"name":"x","valid_date":253402300800}"#, "valid_date"), (#"{"name":"x","valid_date":1e19}"#, "valid_date"),
+        (#"{"name":"x","valid_date":"9223372036854775807"}"#, "valid_date"),
+        (#"{"name":"a\tb\nroot\troot"}"#, "name"), (#"{"name":"\n\n"}"#, "name"),
     ])
     func badFieldsAre400NamingTheField(_ body: String, _ field: String) throws {
         let response = send("POST", path, root, body: body)

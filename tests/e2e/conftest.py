@@ -524,3 +524,95 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(tail(path, 60))
     for d in _TEMP_DIRS:
         terminalreporter.write_line(f"(kept {d} for inspection)")
+
+
+# --- project tokens (seed 003) --------------------------------------------------------------------
+
+# The name of the session's root token (made with the CLI by the `root_token` fixture).
+ROOT_TOKEN_NAME = "e2e root token"
+
+
+def portal_cli(portal: Portal, *args, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `portal-fcgi ARGS --config portal.json` the way an operator would (stdin /dev/null, text
+    output). With `check`, a non-zero exit fails the test with the command's output."""
+    cmd = [str(portal.binary), *map(str, args), "--config", str(portal.config_path)]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+    return proc
+
+
+def portal_ids(portal: Portal) -> dict[str, str]:
+    """Portal ids from `portals list`: {"default": id, "verify": id, "pending": id}, the last two
+    being the portals served on portal.portal_domains[...]."""
+    out = portal_cli(portal, "portals", "list").stdout
+    by_domain, default = {}, None
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        assert len(cols) >= 3, f"portals list line {line!r}"
+        by_domain[cols[1]] = cols[0]
+        if len(cols) > 3 and cols[3] == "(default)":
+            default = cols[0]
+    assert default is not None, f"no (default) portal in:\n{out}"
+    ids = {"default": default}
+    for name, domain in portal.portal_domains.items():
+        assert domain in by_domain, f"no portal on {domain} in:\n{out}"
+        ids[name] = by_domain[domain]
+    return ids
+
+
+@pytest.fixture(scope="session")
+def project_ids(portal) -> dict[str, str]:
+    """{"default": id, "verify": id, "pending": id} (see portal_ids)."""
+    return portal_ids(portal)
+
+
+def cli_tokens(portal: Portal) -> list[list[str]]:
+    """`tokens list` as rows [id, project id or "root", role, name]."""
+    out = portal_cli(portal, "tokens", "list").stdout
+    rows = [line.split("\t") for line in out.splitlines() if line.strip()]
+    for row in rows:
+        assert len(row) == 4, f"tokens list line {row!r} is not id, project, role, name (tab-separated)"
+    return rows
+
+
+@pytest.fixture(scope="session")
+def root_token(portal) -> str:
+    """The secret of a root token (no project) made with `tokens create --root`, named ROOT_TOKEN_NAME."""
+    out = portal_cli(portal, "tokens", "create", "--root", "--name", ROOT_TOKEN_NAME).stdout
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), f"tokens create --root printed {out!r}, expected the secret alone"
+    return lines[0].strip()
+
+
+@pytest.fixture(scope="session")
+def root_token_id(portal, root_token) -> str:
+    """The id of the `root_token` fixture's token, from `tokens list`."""
+    rows = [r for r in cli_tokens(portal) if r[1] == "root" and r[3] == ROOT_TOKEN_NAME]
+    assert len(rows) == 1, f"expected one root token named {ROOT_TOKEN_NAME!r} in tokens list, got {rows!r}"
+    return rows[0][0]
+
+
+def admin(portal: Portal, method: str, path: str, token: str | None, json=None, params=None,
+          auth_style: str = "bearer", data: bytes | str | None = None,
+          headers: dict | None = None) -> requests.Response:
+    """One request to an admin API with a token secret, given as `Authorization: Bearer <secret>`
+    (auth_style "bearer"), the bare `Authorization: <secret>` ("bare") or `?token=<secret>` ("query").
+    token None sends no credential. `data` sends raw body bytes as application/json."""
+    hdrs = dict(headers or {})
+    query = dict(params or {})
+    if token is not None:
+        if auth_style == "bearer":
+            hdrs["Authorization"] = f"Bearer {token}"
+        elif auth_style == "bare":
+            hdrs["Authorization"] = token
+        elif auth_style == "query":
+            query["token"] = token
+        else:
+            raise ValueError(f"unknown auth_style {auth_style!r}")
+    if data is not None and not any(k.lower() == "content-type" for k in hdrs):
+        hdrs["Content-Type"] = "application/json"
+    return portal.session.request(method, portal.url(path), json=json, params=query or None, data=data,
+                                  headers=hdrs, timeout=15)

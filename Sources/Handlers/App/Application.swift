@@ -18,6 +18,7 @@ public struct Application: Sendable {
         HomePageEndpoint.register(on: &router)
         DeveloperAPI.register(on: &router)
         ProjectTokens.register(on: &router)
+        KeyRequests.register(on: &router)
         self.router = router
     }
 

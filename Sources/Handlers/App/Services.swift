@@ -84,6 +84,8 @@ public final class Services: Sendable {
     public let mailer: Mailer
     /// Admin credentials (seed 003), which also authorize seeds 001 and 002.
     public let projectTokens: ProjectTokenRepository
+    /// Key requests (seed 002) over the registrations.
+    public let keyRequests: KeyRequestRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
     /// The worker's background thread: mail delivery and housekeeping.
@@ -111,6 +113,7 @@ public final class Services: Sendable {
         self.applications = ApplicationRepository(database)
         self.mailer = Mailer(settings: settings.mail, outbox: OutboxRepository(database), logger: logger)
         self.projectTokens = ProjectTokenRepository(database)
+        self.keyRequests = KeyRequestRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),

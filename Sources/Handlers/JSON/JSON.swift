@@ -25,7 +25,10 @@ public enum JSON: Sendable, Equatable {
 
     /// A time as whole seconds since 1970 (the developer API's timestamps).
     public static func epochSeconds(_ date: Date) -> JSON {
-        .int(Int64(date.timeIntervalSince1970))
+        let seconds = date.timeIntervalSince1970
+        // Never trap on a date outside Int64 (inputs are bounded; this is the last line of defence).
+        guard seconds.isFinite, abs(seconds) < 9.2e18 else { return .null }
+        return .int(Int64(seconds))
     }
 
     /// The member named `key` of an object.

@@ -78,9 +78,13 @@ struct TokenFields {
         func problem(_ field: String, _ reason: String) { errors.append((field, .string(reason))) }
 
         name = ""
-        if case .string(let text)? = document["name"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            name = text.trimmingCharacters(in: .whitespaces)
+        if case .string(let text)? = document["name"], !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            name = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if name.count > 255 { problem("name", "must be at most 255 characters") }
+            // Names end up in logs and the CLI's one-line-per-token list.
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problem("name", "must not contain control characters")
+            }
         } else {
             problem("name", "is required: a non-empty string")
         }
@@ -115,7 +119,7 @@ struct TokenFields {
         switch document["valid_date"] {
         case nil, .null?: break
         case let value?:
-            if let date = Self.date(value) {
+            if let date = Self.date(value), date <= Self.latestDate {
                 if date <= now { problem("valid_date", "must be in the future") } else { validDate = date }
             } else {
                 problem("valid_date", "must be an RFC 3339 date-time or epoch seconds")
@@ -124,13 +128,16 @@ struct TokenFields {
         guard errors.isEmpty else { throw ProjectTokensAPIError.invalid(errors) }
     }
 
+    /// RFC 3339's last representable instant, 9999-12-31T23:59:59Z.
+    static let latestDate = Date(timeIntervalSince1970: 253_402_300_799)
+
     /// RFC 3339 (`2030-01-01T00:00:00Z`, fractional seconds allowed) or epoch seconds (number or digits).
     static func date(_ value: JSON) -> Date? {
         switch value {
-        case .int(let seconds): return Date(timeIntervalSince1970: TimeInterval(seconds))
-        case .double(let seconds) where seconds.isFinite: return Date(timeIntervalSince1970: seconds)
+        case .int(let seconds): return abs(seconds) < 1_000_000_000_000 ? Date(timeIntervalSince1970: TimeInterval(seconds)) : nil
+        case .double(let seconds) where seconds.isFinite && abs(seconds) < 1e12: return Date(timeIntervalSince1970: seconds)
         case .string(let text):
-            if let seconds = Int64(text) { return Date(timeIntervalSince1970: TimeInterval(seconds)) }
+            if let seconds = Int64(text) { return abs(seconds) < 1_000_000_000_000 ? Date(timeIntervalSince1970: TimeInterval(seconds)) : nil }
             return RFC3339.parse(text)
         default: return nil
         }

@@ -20,10 +20,12 @@ extension PortalCommand {
             @Option(help: "Description shown to developers.") var description: String = ""
             @Flag(help: "Developers may register applications to this version.") var registration = false
             @Flag(help: "Registrations are approved at once instead of pending.") var autoApprove = false
+            @Option(help: "Credential an approved registration gets: key-auth, basic-auth or oauth2.") var auth: String = "key-auth"
 
             func validate() throws {
                 guard !product.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--product must not be empty") }
                 guard !version.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--version must not be empty") }
+                guard ProductVersion.AuthStrategy(rawValue: auth) != nil else { throw ValidationError("--auth must be key-auth, basic-auth or oauth2") }
             }
 
             func run() throws {
@@ -37,7 +39,8 @@ extension PortalCommand {
                 let created = ProductVersion(
                     productID: owner.id, portalID: portal.id, name: version, description: description,
                     publishStatus: .published, applicationRegistrationEnabled: registration,
-                    autoApproveRegistration: autoApprove, createdAt: now)
+                    autoApproveRegistration: autoApprove, authStrategy: ProductVersion.AuthStrategy(rawValue: auth) ?? .keyAuth,
+                    createdAt: now)
                 try catalog.createVersion(created)
                 print(created.id)
             }

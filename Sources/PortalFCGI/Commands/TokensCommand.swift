@@ -22,8 +22,10 @@ extension PortalCommand {
 
             func validate() throws {
                 guard root != (portal != nil) else { throw ValidationError("give exactly one of --root and --portal ID") }
-                guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 255 else {
-                    throw ValidationError("--name must be 1 to 255 characters")
+                guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, name.count <= 255,
+                      !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else {
+                    throw ValidationError("--name must be 1 to 255 characters, without control characters")
                 }
                 guard root || ["admin", "editor", "viewer"].contains(role) else { throw ValidationError("--role must be admin, editor or viewer") }
                 if let validDays, validDays < 1 { throw ValidationError("--valid-days must be at least 1") }
@@ -56,7 +58,9 @@ extension PortalCommand {
                 let config = try options.loadAsPoolUser()
                 try prepareDatabase(config, logger: makeLogger(label: "portal-fcgi.tokens", level: "warning"))
                 for token in try ProjectTokenRepository(try PortalDatabase(config.databaseSettings)).all() {
-                    print([token.id, token.portalID ?? "root", token.role.rawValue, token.name].joined(separator: "\t"))
+                    // One line per token whatever a name holds (the API refuses control characters; older rows may not).
+                    let name = String(String.UnicodeScalarView(token.name.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+                    print([token.id, token.portalID ?? "root", token.role.rawValue, name].joined(separator: "\t"))
                 }
             }
         }

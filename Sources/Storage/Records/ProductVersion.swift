@@ -4,6 +4,14 @@ import GRDB
 /// A version of a product (seed 001 product versions). Published with application registration
 /// enabled, it is an "application service" of seed 000.
 public struct ProductVersion: Codable, Sendable, Equatable {
+    /// How an approved registration authenticates to the version's API: the credential an approval
+    /// issues (seed 002: an API key, a basic-auth user and password, or OAuth2 client credentials).
+    public enum AuthStrategy: String, Codable, Sendable, CaseIterable {
+        case keyAuth = "key-auth"
+        case basicAuth = "basic-auth"
+        case oauth2
+    }
+
     /// Whether developers can see the version.
     public enum PublishStatus: String, Codable, Sendable, CaseIterable {
         case published, unpublished
@@ -19,6 +27,7 @@ public struct ProductVersion: Codable, Sendable, Equatable {
     public var applicationRegistrationEnabled: Bool
     /// New registrations start approved instead of pending.
     public var autoApproveRegistration: Bool
+    public var authStrategy: AuthStrategy
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -26,8 +35,9 @@ public struct ProductVersion: Codable, Sendable, Equatable {
         id: String = UUID().uuidString.lowercased(), productID: String, portalID: String, name: String,
         description: String = "", publishStatus: PublishStatus = .published,
         applicationRegistrationEnabled: Bool = false, autoApproveRegistration: Bool = false,
-        createdAt: Date, updatedAt: Date? = nil
+        authStrategy: AuthStrategy = .keyAuth, createdAt: Date, updatedAt: Date? = nil
     ) {
+        self.authStrategy = authStrategy
         self.id = id
         self.productID = productID
         self.portalID = portalID
@@ -47,6 +57,7 @@ public struct ProductVersion: Codable, Sendable, Equatable {
         case publishStatus = "publish_status"
         case applicationRegistrationEnabled = "application_registration_enabled"
         case autoApproveRegistration = "auto_approve_registration"
+        case authStrategy = "auth_strategy"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
