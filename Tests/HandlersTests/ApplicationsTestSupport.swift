@@ -60,7 +60,7 @@ extension TestPortal {
     func addProductVersion(
         product: String = "Payments", version: String = "v1", description: String = "Card payments",
         registration: Bool = true, autoApprove: Bool = false, publishStatus: ProductVersion.PublishStatus = .published,
-        portalID: String? = nil
+        portalID: String? = nil, auth: ProductVersion.AuthStrategy = .keyAuth
     ) throws -> String {
         let catalog = CatalogRepository(database)
         let portalID = portalID ?? defaultPortal.id
@@ -68,7 +68,7 @@ extension TestPortal {
         let created = ProductVersion(
             productID: owner.id, portalID: portalID, name: version, description: description,
             publishStatus: publishStatus, applicationRegistrationEnabled: registration,
-            autoApproveRegistration: autoApprove, createdAt: now)
+            autoApproveRegistration: autoApprove, authStrategy: auth, createdAt: now)
         try catalog.createVersion(created)
         return created.id
     }
