@@ -93,3 +93,24 @@ import Testing
         #expect(portal.sendForm("POST", "/api/v1/verify-account", [("token", token)]).status == 200)
     }
 }
+
+/// The worker's background thread: woken by handlers, stopped and joined when the worker drains.
+@Suite struct BackgroundWorkTests {
+    @Test func queuedMailIsDeliveredWhenWokenAndTheThreadJoinsOnStop() throws {
+        let sink = try MailerTests.SMTPSink(failing: [])
+        let portal = try TestPortal(settings: HandlerSettings(mail: MailSettings(host: "127.0.0.1", port: sink.port)))
+        let background = portal.application.services.background
+        background.start()
+        _ = try portal.registerAndLogIn()
+        #expect(portal.sendForm("POST", "/api/v1/forgot-password", [("email", Fixture.email)]).status == 200)
+        let deadline = Date().addingTimeInterval(2)  // well inside the 2.5 s poll: the wake delivered it
+        while sink.messages.isEmpty, Date() < deadline { usleep(10_000) }
+        #expect(sink.messages.count == 1)
+        #expect(background.stopAndJoin(timeout: 5))
+    }
+
+    @Test func stoppingAThreadThatNeverStartedReturnsAtOnce() throws {
+        let portal = try TestPortal()
+        #expect(portal.application.services.background.stopAndJoin(timeout: 0.1))
+    }
+}
