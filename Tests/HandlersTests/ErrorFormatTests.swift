@@ -20,7 +20,7 @@ import Testing
         #expect(response.status == 404)
         #expect(response.headers["Content-Type"] == "application/problem+json")
         let body = try #require(response.json)
-        #expect(body.keys == ["status", "title", "instance", "detail"])
+        #expect(body.keys == ["status", "title", "type", "instance", "detail"])
         #expect(body["status"] == .int(404))
         #expect(body["title"] == .string("Not Found"))
         #expect(body["instance"]?.stringValue?.isEmpty == false)

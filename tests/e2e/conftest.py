@@ -616,3 +616,35 @@ def admin(portal: Portal, method: str, path: str, token: str | None, json=None, 
         hdrs["Content-Type"] = "application/json"
     return portal.session.request(method, portal.url(path), json=json, params=query or None, data=data,
                                   headers=hdrs, timeout=15)
+
+
+# --- catalog and portals from the command line (seed 002 tests) --------------------------------------
+
+
+def catalog_add_version(portal: Portal, product: str | None = None, version: str = "v1", registration: bool = True,
+                        auto_approve: bool = False, auth: str | None = None, domain: str | None = None) -> str:
+    """`portal-fcgi catalog add-version`: a published version of `product` (a unique name by default) on
+    the portal served on `domain` (default: the default portal), with `--auth key-auth|basic-auth|oauth2`
+    when given; returns the version's id (its stdout)."""
+    args = ["catalog", "add-version", "--product", product or f"Product {uuid.uuid4().hex[:8]}", "--version", version]
+    if registration:
+        args.append("--registration")
+    if auto_approve:
+        args.append("--auto-approve")
+    if auth:
+        args += ["--auth", auth]
+    if domain:
+        args += ["--portal-domain", domain]
+    lines = portal_cli(portal, *args).stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].strip(), f"catalog add-version printed {lines!r}, expected the id alone"
+    return lines[0].strip()
+
+
+def add_portal(portal: Portal, domain: str, name: str | None = None, auto_approve: bool = True) -> str:
+    """`portal-fcgi portals add`: a portal served on `domain` (Host header); returns its id."""
+    args = ["portals", "add", "--name", name or f"Portal {domain}", "--domain", domain]
+    if not auto_approve:
+        args.append("--no-auto-approve")
+    lines = portal_cli(portal, *args).stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].strip(), f"portals add printed {lines!r}, expected the id alone"
+    return lines[0].strip()

@@ -19,6 +19,7 @@ public struct Application: Sendable {
         DeveloperAPI.register(on: &router)
         ProjectTokens.register(on: &router)
         KeyRequests.register(on: &router)
+        ManagementAPI.register(on: &router)
         self.router = router
     }
 

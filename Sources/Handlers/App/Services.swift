@@ -45,6 +45,8 @@ public struct HandlerSettings: Sendable {
     public var mailQuota: MailQuota
     /// A session younger than this may change the email address without the password (ASVS 3.7.1).
     public var reauthenticationWindow: TimeInterval
+    /// New portals get `<name>.<this>` as their default domain.
+    public var portalDomainSuffix: String
 
     public init(
         maxBodyBytes: Int = 1 << 20,
@@ -52,8 +54,9 @@ public struct HandlerSettings: Sendable {
         mail: MailSettings = MailSettings(), verificationLifetime: TimeInterval = 86_400, resetLifetime: TimeInterval = 3600,
         publicOrigin: PublicOrigin = PublicOrigin(), serverNames: [String] = ["localhost"],
         loginThrottle: LoginThrottlePolicy = LoginThrottlePolicy(), mailQuota: MailQuota = MailQuota(),
-        reauthenticationWindow: TimeInterval = 900
+        reauthenticationWindow: TimeInterval = 900, portalDomainSuffix: String = "localhost"
     ) {
+        self.portalDomainSuffix = portalDomainSuffix
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime
         self.mail = mail
@@ -86,6 +89,8 @@ public final class Services: Sendable {
     public let projectTokens: ProjectTokenRepository
     /// Key requests (seed 002) over the registrations.
     public let keyRequests: KeyRequestRepository
+    /// The management API's reads and audited writes (seed 001).
+    public let management: ManagementRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
     /// The worker's background thread: mail delivery and housekeeping.
@@ -114,6 +119,7 @@ public final class Services: Sendable {
         self.mailer = Mailer(settings: settings.mail, outbox: OutboxRepository(database), logger: logger)
         self.projectTokens = ProjectTokenRepository(database)
         self.keyRequests = KeyRequestRepository(database)
+        self.management = ManagementRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),

@@ -31,10 +31,16 @@ public enum APIFamily: Sendable, Equatable {
         case .developer:
             return .json(.object([("message", .string(message))]), status: status)
         case .management:
-            return .json(.object([
+            var members: [(String, JSON)] = [
                 ("status", .int(Int64(status))), ("title", .string(title)),
+                ("type", .string("https://httpstatuses.com/\(status)")),
                 ("instance", .string("portal:trace:" + SecretTokenID.make())), ("detail", .string(message)),
-            ]), status: status, contentType: "application/problem+json")
+            ]
+            // The v2 file's BadRequestError always names what was wrong.
+            if status == 400 {
+                members.append(("invalid_parameters", .array([.object([("field", .string("request")), ("reason", .string(message))])])))
+            }
+            return .json(.object(members), status: status, contentType: "application/problem+json")
         case .keyRequests:
             return .json(.object([("Status", .string("Error")), ("Message", .string(message)), ("Meta", .null)]), status: status)
         case .projectTokens:

@@ -27,7 +27,9 @@ enum KeyRequests {
         let org = try organisation(.viewer, request, context)
         var page: Int? = 1
         if let text = request.query["p"] {
-            guard let number = Int(text), number >= -1 else { throw HTTPError(400, "p must be a page number (from 1) or -1 for all") }
+            guard let number = Int(text), number >= -1, number <= 1_000_000 else {
+                throw HTTPError(400, "p must be a page number (1 to 1000000) or -1 for all")
+            }
             page = number == -1 ? nil : max(1, number)
         }
         var approved: Bool?

@@ -30,6 +30,8 @@ struct PortalConfig: Sendable {
     var session = SessionLifetime(idleTimeout: 7200, absoluteTimeout: 604_800)
     var defaultPortalName = "Developer Portal"
     var defaultPortalDomain = "localhost"
+    /// New portals made through the management API get `<name>.<this>` as their default domain.
+    var portalDomainSuffix: String?
     /// Host names besides the portals' own domains that reach the default portal (nil: its domain only).
     var serverNames: [String]?
     /// Scheme and port of the public URLs (mail links): what clients connect to at nginx.
@@ -47,7 +49,7 @@ struct PortalConfig: Sendable {
         "socket_path", "socket_mode", "socket_group", "listen_backlog", "database_path", "pid_file", "workers",
         "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
         "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
-        "mail_quota", "user", "group",
+        "mail_quota", "user", "group", "portal_domain_suffix",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -134,6 +136,12 @@ struct PortalConfig: Sendable {
                 if let limit = value["per_address_per_hour"] {
                     config.mailQuota.limit = try integer(limit, "mail_quota.per_address_per_hour", range: 1...1000)
                 }
+            case "portal_domain_suffix":
+                let suffix = try string(value, key).lowercased()
+                guard suffix.split(separator: ".").allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else {
+                    throw ConfigError(description: "portal_domain_suffix must be a domain such as \"portals.example.com\"")
+                }
+                config.portalDomainSuffix = suffix
             case "user": config.user = try string(value, key)
             case "group": config.group = try string(value, key)
             case "socket_group": config.socketGroup = try string(value, key)
@@ -175,7 +183,8 @@ struct PortalConfig: Sendable {
     var handlerSettings: HandlerSettings {
         HandlerSettings(
             maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail, publicOrigin: publicOrigin,
-            serverNames: serverNames ?? [defaultPortalDomain.lowercased()], loginThrottle: loginThrottle, mailQuota: mailQuota)
+            serverNames: serverNames ?? [defaultPortalDomain.lowercased()], loginThrottle: loginThrottle, mailQuota: mailQuota,
+            portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased())
     }
 
     /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).

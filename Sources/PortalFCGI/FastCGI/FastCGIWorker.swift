@@ -142,6 +142,9 @@ final class FastCGIWorker: @unchecked Sendable {
             FCGX_Finish_r(request)
             let count = served.wrappingAdd(1, ordering: .relaxed).newValue
             if settings.maxRequests > 0, count == settings.maxRequests {
+                // Stop taking connections now, before this thread loops back into accept: a connection
+                // accepted while the main thread is already waking threads with SIGUSR1 could be cut.
+                stopping.store(true, ordering: .sequentiallyConsistent)
                 kill(getpid(), SIGUSR2)  // recycle: the main thread drains and exits
             }
         }

@@ -290,6 +290,43 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-management-api") { db in
+            try db.execute(sql: """
+                -- Portal settings of the management API (seed 001 Portal).
+                ALTER TABLE portals ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+                ALTER TABLE portals ADD COLUMN description TEXT;
+                ALTER TABLE portals ADD COLUMN is_public INTEGER NOT NULL DEFAULT 0 CHECK (is_public IN (0, 1));
+                ALTER TABLE portals ADD COLUMN rbac_enabled INTEGER NOT NULL DEFAULT 0 CHECK (rbac_enabled IN (0, 1));
+                ALTER TABLE portals ADD COLUMN auto_approve_applications INTEGER NOT NULL DEFAULT 0
+                    CHECK (auto_approve_applications IN (0, 1));
+                ALTER TABLE portals ADD COLUMN custom_client_domain TEXT COLLATE NOCASE;
+                ALTER TABLE portals ADD COLUMN default_application_auth_strategy_id TEXT;
+                ALTER TABLE portals ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE portals ADD COLUMN published_at DATETIME;
+                UPDATE portals SET display_name = name WHERE display_name = '';
+                CREATE INDEX developers_by_portal_created ON developers (portal_id, created_at);
+                CREATE INDEX applications_by_portal ON applications (portal_id, created_at);
+                CREATE INDEX registrations_by_portal ON application_registrations (portal_id, created_at);
+                CREATE INDEX registrations_by_application ON application_registrations (application_id);
+
+                -- Every management write, in the transaction of the write (seed 001 audit logs; part 2 ships
+                -- them to a webhook). Never a secret: ids, action and outcome only.
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    portal_id TEXT,
+                    token_id TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target_type TEXT NOT NULL,
+                    target_id TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    client_address TEXT,
+                    created_at DATETIME NOT NULL,
+                    delivered_at DATETIME
+                );
+                CREATE INDEX audit_log_by_portal ON audit_log (portal_id, id);
+                """)
+        }
+
         return migrator
     }
 }

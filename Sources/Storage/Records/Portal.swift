@@ -17,6 +17,17 @@ public struct Portal: Codable, Sendable, Equatable {
     public var emailVerification: Bool
     /// JSON array of the signup fields (seed 000 `/developer/meta_fields` shape).
     public var developerMetaFields: String
+    /// Seed 001 settings.
+    public var displayName: String
+    public var description: String?
+    public var isPublic: Bool
+    /// Developers see only the product versions one of their teams holds a role for.
+    public var rbacEnabled: Bool
+    public var autoApproveApplications: Bool
+    public var customClientDomain: String?
+    public var defaultApplicationAuthStrategyID: String?
+    /// JSON object of string labels.
+    public var labels: String
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -24,8 +35,19 @@ public struct Portal: Codable, Sendable, Equatable {
         id: String = UUID().uuidString.lowercased(), name: String, defaultDomain: String,
         customDomain: String? = nil, isDefault: Bool = false, autoApproveDevelopers: Bool = true,
         emailVerification: Bool = false, developerMetaFields: String = Portal.defaultMetaFields,
+        displayName: String? = nil, description: String? = nil, isPublic: Bool = false, rbacEnabled: Bool = false,
+        autoApproveApplications: Bool = false, customClientDomain: String? = nil,
+        defaultApplicationAuthStrategyID: String? = nil, labels: String = "{}",
         createdAt: Date, updatedAt: Date? = nil
     ) {
+        self.displayName = displayName ?? name
+        self.description = description
+        self.isPublic = isPublic
+        self.rbacEnabled = rbacEnabled
+        self.autoApproveApplications = autoApproveApplications
+        self.customClientDomain = customClientDomain
+        self.defaultApplicationAuthStrategyID = defaultApplicationAuthStrategyID
+        self.labels = labels
         self.id = id
         self.name = name
         self.defaultDomain = defaultDomain
@@ -46,6 +68,14 @@ public struct Portal: Codable, Sendable, Equatable {
         case autoApproveDevelopers = "auto_approve_developers"
         case emailVerification = "email_verification"
         case developerMetaFields = "developer_meta_fields"
+        case displayName = "display_name"
+        case description
+        case isPublic = "is_public"
+        case rbacEnabled = "rbac_enabled"
+        case autoApproveApplications = "auto_approve_applications"
+        case customClientDomain = "custom_client_domain"
+        case defaultApplicationAuthStrategyID = "default_application_auth_strategy_id"
+        case labels
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

@@ -100,9 +100,12 @@ public struct ApplicationRepository: Sendable {
     /// Deletes the application's registration with this id; false when there was none.
     public func deleteRegistration(id: String, applicationID: String, portalID: String) throws(StorageError) -> Bool {
         try database.write { db in
-            try ApplicationRegistration
+            let owned = ApplicationRegistration
                 .filter(Column("id") == id && Column("application_id") == applicationID && Column("portal_id") == portalID)
-                .deleteAll(db) > 0
+            guard try owned.fetchCount(db) == 1 else { return false }
+            // The key or basic-auth user an approval issued goes with the registration.
+            try KeyRequestRepository.deleteIssuedCredentials(registrationID: id, in: db)
+            return try owned.deleteAll(db) > 0
         }
     }
 

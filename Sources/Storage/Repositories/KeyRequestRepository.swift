@@ -145,17 +145,30 @@ public struct KeyRequestRepository: Sendable {
                 try db.execute(
                     sql: "UPDATE application_registrations SET status = 'revoked', updated_at = ? WHERE id = ? AND status = 'approved'",
                     arguments: [now, id])
+                try Self.deleteIssuedCredentials(registrationID: id, in: db)
             }
             return true
         }
     }
 
-    /// Deletes the request (the registration; the application stays). False when there is none.
+    /// Deletes the request (the registration; the application stays) and the key or basic-auth user its
+    /// approval issued. False when there is none.
     public func delete(id: String, portalID: String) throws(StorageError) -> Bool {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM application_registrations WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
-            return db.changesCount > 0
+            guard try ApplicationRegistration.filter(Column("id") == id && Column("portal_id") == portalID).fetchCount(db) == 1 else {
+                return false
+            }
+            try Self.deleteIssuedCredentials(registrationID: id, in: db)
+            try db.execute(sql: "DELETE FROM application_registrations WHERE id = ?", arguments: [id])
+            return true
         }
+    }
+
+    /// A withdrawn approval takes its credential with it: the API key or basic-auth user it issued.
+    /// (OAuth2 clients belong to the application, which the developer manages.)
+    static func deleteIssuedCredentials(registrationID: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM key_auth_credentials WHERE registration_id = ?", arguments: [registrationID])
+        try db.execute(sql: "DELETE FROM basic_auth_credentials WHERE registration_id = ?", arguments: [registrationID])
     }
 
     /// Approves the request and stores the credential `issue` makes for its version's auth strategy,

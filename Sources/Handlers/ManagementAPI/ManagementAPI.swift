@@ -1,0 +1,10 @@
+/// The portal management API (seed 001, Konnect portal management v2), mounted at `/api/v2`.
+/// Authorized by project tokens; errors are `application/problem+json`; every write is audited.
+enum ManagementAPI {
+    static func register(on router: inout Router) {
+        Portals.register(on: &router)
+        PortalDevelopers.register(on: &router)
+        PortalApplications.register(on: &router)
+        ApplicationRegistrations.register(on: &router)
+    }
+}

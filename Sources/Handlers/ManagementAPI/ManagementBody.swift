@@ -1,0 +1,160 @@
+import Foundation
+
+/// A management-API JSON body (seed 001): an object whose members are read with their types checked;
+/// every problem (wrong type, too long, not one of the values, a member the operation does not take)
+/// is collected and thrown at once as a 400 naming the fields.
+struct ManagementBody {
+    /// A member of a PATCH body: absent (leave as is), null (clear) or a value.
+    enum Field<Value> {
+        case absent, null, value(Value)
+
+        func apply(to current: Value?) -> Value? {
+            switch self {
+            case .absent: current
+            case .null: nil
+            case .value(let value): value
+            }
+        }
+    }
+
+    private let members: [(String, JSON)]
+    private var problems: [ManagementAPIError.InvalidParameter] = []
+
+    /// Parses the body; members outside `allowed` are refused (the v2 file's `additionalProperties: false`).
+    init(_ request: Request, allowed: Set<String>) throws {
+        let document: JSON
+        do {
+            document = try JSON.parse(request.body.isEmpty ? Array("{}".utf8) : request.body)
+        } catch {
+            throw ManagementAPIError.invalid("body", "is not valid JSON: \(error.message)", rule: "is_object")
+        }
+        guard case .object(let members) = document else {
+            throw ManagementAPIError.invalid("body", "must be a JSON object", rule: "is_object")
+        }
+        self.members = members
+        for (name, _) in members where !allowed.contains(name) {
+            problems.append(.init(field: name, reason: "is not a property of this request", rule: "unknown_property", source: "body"))
+        }
+    }
+
+    private func member(_ name: String) -> JSON? { members.first { $0.0 == name }?.1 }
+
+    private mutating func problem(_ field: String, _ reason: String, rule: String?, extra: (String, JSON)? = nil) {
+        problems.append(.init(field: field, reason: reason, rule: rule, source: "body", extra: extra))
+    }
+
+    /// A string of `minLength`…`maxLength` characters (null only when `nullable`).
+    mutating func string(_ name: String, required: Bool = false, minLength: Int = 1, maxLength: Int, nullable: Bool = false) -> Field<String> {
+        switch member(name) {
+        case nil:
+            if required { problem(name, "is a required field", rule: "required") }
+            return .absent
+        case .null?:
+            if nullable { return .null }
+            problem(name, "must be a string", rule: "is_string")
+        case .string(let text)?:
+            if text.count < minLength {
+                problem(name, "must have at least \(minLength) characters", rule: "min_length", extra: ("minimum", .int(Int64(minLength))))
+            } else if text.count > maxLength {
+                problem(name, "must not have more than \(maxLength) characters", rule: "max_length", extra: ("maximum", .int(Int64(maxLength))))
+            } else {
+                return .value(text)
+            }
+        default:
+            problem(name, "must be a string", rule: "is_string")
+        }
+        return .absent
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        switch member(name) {
+        case nil: return nil
+        case .bool(let value)?: return value
+        default:
+            problem(name, "must be a boolean", rule: "is_boolean")
+            return nil
+        }
+    }
+
+    /// One of `choices`.
+    mutating func choice(_ name: String, _ choices: [String], required: Bool = false) -> String? {
+        switch member(name) {
+        case nil:
+            if required { problem(name, "is a required field", rule: "required") }
+            return nil
+        case .string(let text)? where choices.contains(text): return text
+        default:
+            problem(name, "must be one of \(choices.joined(separator: ", "))", rule: "enum", extra: ("choices", .array(choices.map { .string($0) })))
+            return nil
+        }
+    }
+
+    /// A host name (RFC 1123 labels), lowercased; null when `nullable`.
+    mutating func hostname(_ name: String, nullable: Bool = true) -> Field<String> {
+        switch string(name, maxLength: 253, nullable: nullable) {
+        case .value(let text):
+            let lowered = text.lowercased()
+            guard Hostname.isValid(lowered) else {
+                problem(name, "must be a host name", rule: "is_fqdn")
+                return .absent
+            }
+            return .value(lowered)
+        case let other: return other
+        }
+    }
+
+    /// A UUID (null when `nullable`).
+    mutating func uuid(_ name: String, nullable: Bool = true) -> Field<String> {
+        switch string(name, maxLength: 36, nullable: nullable) {
+        case .value(let text):
+            guard UUID(uuidString: text) != nil else {
+                problem(name, "must be a UUID", rule: "is_uuid")
+                return .absent
+            }
+            return .value(text.lowercased())
+        case let other: return other
+        }
+    }
+
+    /// The v2 file's `Labels`: at most 50 string values, keys and values 1–63 characters of
+    /// `[a-zA-Z0-9._-]`, starting and ending alphanumeric. Returned as JSON text.
+    mutating func labels(_ name: String) -> Field<String> {
+        switch member(name) {
+        case nil: return .absent
+        case .null?: return .null
+        case .object(let pairs)? where pairs.count <= 50:
+            guard pairs.allSatisfy({ Self.isLabel($0.0) && ($0.1.stringValue.map(Self.isLabel) ?? false) }) else {
+                problem(name, "keys and values must be 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit", rule: "is_label")
+                return .absent
+            }
+            return .value(JSON.object(pairs).text)
+        default:
+            problem(name, "must be an object of at most 50 string labels", rule: "is_object")
+            return .absent
+        }
+    }
+
+    static func isLabel(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        guard (1...63).contains(scalars.count) else { return false }
+        func alnum(_ s: Unicode.Scalar) -> Bool { s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s)) }
+        return alnum(scalars[0]) && alnum(scalars[scalars.count - 1])
+            && scalars.allSatisfy { alnum($0) || $0 == "-" || $0 == "." || $0 == "_" }
+    }
+
+    /// Throws the collected problems, if any.
+    func finish() throws {
+        guard problems.isEmpty else { throw ManagementAPIError.invalid(problems) }
+    }
+}
+
+/// Host name syntax (RFC 1123): dot-separated labels of letters, digits and inner hyphens.
+enum Hostname {
+    static func isValid(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+        }
+    }
+}

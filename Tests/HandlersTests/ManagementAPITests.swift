@@ -1,0 +1,110 @@
+import Foundation
+import Handlers
+import PortalTesting
+import Storage
+import Testing
+
+/// The management API (seed 001, part 1) in process: portals, developers, registrations, list
+/// parameters, problem+json errors, project scoping and the audit log.
+@Suite struct ManagementAPITests {
+    let portal: TestPortal
+    let root: String
+
+    init() throws {
+        portal = try TestPortal()
+        portal.now = Fixture.start
+        root = try ProjectTokensTests.make(ProjectTokenRepository(portal.database), portalID: nil, role: .root)
+    }
+
+    func send(_ method: String, _ path: String, _ token: String?, body: String? = nil) -> TestResponse {
+        var headers: [(String, String)] = body == nil ? [] : [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return portal.send(method, path, headers: headers, body: Array((body ?? "").utf8))
+    }
+
+    @Test func createGetUpdateAndDeleteAPortal() throws {
+        let created = send("POST", "/api/v2/portals", root, body: #"{"name":"Partner Hub","description":"For partners","labels":{"team":"api"}}"#)
+        #expect(created.status == 201)
+        let id = try #require(created.json?["id"]?.stringValue)
+        #expect(created.json?["default_domain"] == .string("partner-hub.localhost"))
+        #expect(created.json?["display_name"] == .string("Partner Hub") && created.json?["developer_count"] == .int(0))
+        #expect(created.json?["labels"] == .object([("team", .string("api"))]))
+        #expect(send("POST", "/api/v2/portals", root, body: #"{"name":"partner hub"}"#).status == 409)
+        let patched = send("PATCH", "/api/v2/portals/\(id)", root, body: #"{"custom_domain":"Docs.Partner.Example","is_public":true}"#)
+        #expect(patched.json?["custom_domain"] == .string("docs.partner.example") && patched.json?["is_public"] == .bool(true))
+        // The new domain serves the portal's developer API at once.
+        #expect(portal.send("GET", "/api/v1/developer/meta_fields", host: "docs.partner.example").status == 200)
+        #expect(send("DELETE", "/api/v2/portals/\(id)", root).status == 204)
+        #expect(send("GET", "/api/v2/portals/\(id)", root).status == 404)
+        let actions = try AuditLogRepository(portal.database).entries(portalID: id).map(\.action)
+        #expect(actions == ["portal.create", "portal.update", "portal.delete"])
+    }
+
+    @Test func badBodiesNameTheirFields() throws {
+        let response = send("POST", "/api/v2/portals", root, body: #"{"name":"","is_public":"yes","colour":"red","custom_domain":"not a host"}"#)
+        #expect(response.status == 400)
+        #expect(response.headers["Content-Type"] == "application/problem+json")
+        let fields = Set((response.json?["invalid_parameters"]?.listItems ?? []).compactMap { $0["field"]?.stringValue })
+        #expect(fields == ["name", "is_public", "colour", "custom_domain"])
+        let rules = (response.json?["invalid_parameters"]?.listItems ?? []).compactMap { $0["rule"]?.stringValue }
+        #expect(rules.contains("unknown_property") && rules.contains("is_boolean") && rules.contains("min_length"))
+    }
+
+    @Test func listsPageSortAndFilter() throws {
+        for index in 0..<25 { _ = try ApplicationsClient.make(portal, email: String(format: "dev%02d@example.com", index)) }
+        let path = "/api/v2/portals/\(portal.defaultPortal.id)/developers"
+        let page = send("GET", path + "?page[size]=10&page[number]=3&sort=-email", root)
+        #expect(page.json?["meta"] == .object([("page", .object([("number", .int(3)), ("size", .int(10)), ("total", .int(25))]))]))
+        #expect(page.json?["data"]?.listItems.compactMap { $0["email"]?.stringValue } == (0..<5).reversed().map { String(format: "dev%02d@example.com", $0) })
+        let filtered = send("GET", path + "?filter[email][contains]=DEV1&filter[status]=approved", root)
+        #expect(filtered.json?["meta"]?["page"]?["total"] == .int(10))
+        for bad in ["?sort=password", "?page[size]=0", "?page[size]=101", "?filter[email][like]=x", "?filter[password]=x", "?page[number]=x"] {
+            let response = send("GET", path + bad, root)
+            #expect(response.status == 400, "\(bad)")
+            #expect(response.json?["invalid_parameters"]?.listItems.isEmpty == false)
+        }
+    }
+
+    @Test func projectTokensSeeOnlyTheirPortalAndRolesGateWrites() throws {
+        let other = try #require(send("POST", "/api/v2/portals", root, body: #"{"name":"Other"}"#).json?["id"]?.stringValue)
+        let tokens = ProjectTokenRepository(portal.database)
+        let viewer = try ProjectTokensTests.make(tokens, portalID: portal.defaultPortal.id, role: .viewer)
+        let editor = try ProjectTokensTests.make(tokens, portalID: portal.defaultPortal.id, role: .editor)
+        #expect(send("GET", "/api/v2/portals/\(other)", viewer).status == 404)
+        #expect(send("GET", "/api/v2/portals", viewer).json?["meta"]?["page"]?["total"] == .int(1))
+        #expect(send("GET", "/api/v2/portals", root).json?["meta"]?["page"]?["total"] == .int(2))
+        #expect(send("PATCH", "/api/v2/portals/\(portal.defaultPortal.id)", viewer, body: #"{"is_public":true}"#).status == 403)
+        #expect(send("PATCH", "/api/v2/portals/\(portal.defaultPortal.id)", editor, body: #"{"is_public":true}"#).status == 200)
+        #expect(send("DELETE", "/api/v2/portals/\(other)", editor).status == 404)
+        #expect(send("POST", "/api/v2/portals", editor, body: #"{"name":"Mine"}"#).status == 403)
+        #expect(send("GET", "/api/v2/portals/not-a-uuid", root).status == 400)
+        #expect(send("GET", "/api/v2/portals", nil).status == 401)
+    }
+
+    @Test func revokingADeveloperEndsTheirSessionAndApprovingARegistrationShowsEverywhere() throws {
+        let alice = try ApplicationsClient.make(portal, email: "alice@example.com")
+        let versionID = try portal.addProductVersion()
+        let appID = try #require(try alice.createApplication()["id"]?.stringValue)
+        let registrationID = try #require(alice.send("POST", "/applications/\(appID)/application_instances", form: [("service.id", versionID)]).json?["id"]?.stringValue)
+        let base = "/api/v2/portals/\(portal.defaultPortal.id)"
+        let approved = send("PATCH", "\(base)/applications/\(appID)/registrations/\(registrationID)", root, body: #"{"status":"approved"}"#)
+        #expect(approved.status == 200 && approved.json?["status"] == .string("approved"))
+        #expect(alice.send("GET", "/applications/\(appID)/application_instances/\(registrationID)").json?["status"] == .int(0))
+        #expect(portal.send("GET", "/api/portal/requests/\(registrationID)", headers: [("Authorization", root)]).json?["approved"] == .bool(true))
+        #expect(try portal.outbox(to: "alice@example.com").last?.subject.contains("may use") == true)
+        let revoked = send("PATCH", "\(base)/developers/\(alice.developerID)", root, body: #"{"status":"revoked"}"#)
+        #expect(revoked.json?["status"] == .string("revoked"))
+        #expect(alice.send("GET", "/developer").status == 401)
+        #expect(send("PATCH", "\(base)/developers/\(alice.developerID)", root, body: #"{"status":"gone"}"#).status == 400)
+    }
+
+    @Test func portalDeletionIsRefusedWhileInUseUnlessForced() throws {
+        let id = try #require(send("POST", "/api/v2/portals", root, body: #"{"name":"Busy","auto_approve_developers":true}"#).json?["id"]?.stringValue)
+        _ = try ApplicationsClient.make(portal, email: "busy@example.com", host: "busy.localhost")
+        let refused = send("DELETE", "/api/v2/portals/\(id)", root)
+        #expect(refused.status == 400 && refused.json?["invalid_parameters"]?.listItems.first?["field"] == .string("force"))
+        #expect(send("DELETE", "/api/v2/portals/\(id)?force=true", root).status == 204)
+        #expect(try DeveloperRepository(portal.database).find(portalID: id, email: "busy@example.com") == nil)
+        #expect(send("DELETE", "/api/v2/portals/\(portal.defaultPortal.id)?force=true", root).status == 400)
+    }
+}
