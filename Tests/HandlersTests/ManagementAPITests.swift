@@ -108,3 +108,43 @@ import Testing
         #expect(send("DELETE", "/api/v2/portals/\(portal.defaultPortal.id)?force=true", root).status == 400)
     }
 }
+
+/// Teams, membership, roles and RBAC as the developer sees it.
+@Suite struct TeamsTests {
+    @Test func withRBACADeveloperSeesAndRegistersOnlyWhatTheirTeamsMayUse() throws {
+        let portal = try TestPortal()
+        portal.now = Fixture.start
+        let root = try ProjectTokensTests.make(ProjectTokenRepository(portal.database), portalID: nil, role: .root)
+        func send(_ method: String, _ path: String, _ body: String? = nil) -> TestResponse {
+            portal.send(method, path, headers: [("Authorization", root), ("Content-Type", "application/json")], body: Array((body ?? "").utf8))
+        }
+        let alice = try ApplicationsClient.make(portal, email: "alice@example.com")
+        let open = try portal.addProductVersion(product: "Open", version: "v1")
+        let secret = try portal.addProductVersion(product: "Secret", version: "v1")
+        let base = "/api/v2/portals/\(portal.defaultPortal.id)"
+        #expect(send("PATCH", base, #"{"rbac_enabled":true}"#).status == 200)
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.isEmpty == true)
+
+        let team = try #require(send("POST", "\(base)/teams", #"{"name":"Partners","description":"External"}"#).json?["id"]?.stringValue)
+        #expect(send("POST", "\(base)/teams", #"{"name":"Partners"}"#).status == 409)
+        #expect(send("POST", "\(base)/teams/\(team)/developers", #"{"id":"\#(alice.developerID)"}"#).status == 201)
+        #expect(send("POST", "\(base)/teams/\(team)/developers", #"{"id":"\#(alice.developerID)"}"#).status == 409)
+        let openProduct = try #require(try CatalogRepository(portal.database).findVersion(id: open, portalID: portal.defaultPortal.id)?.productID)
+        let viewer = send("POST", "\(base)/teams/\(team)/assigned-roles", #"{"role_name":"API Viewer","entity_id":"\#(openProduct)","entity_type_name":"Services"}"#)
+        #expect(viewer.status == 201 && viewer.json?["entity_region"] == .string("*"))
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.compactMap { $0["id"]?.stringValue } == [open])
+        let appID = try #require(try alice.createApplication()["id"]?.stringValue)
+        // Viewing is not consuming: registration needs the consumer role.
+        #expect(alice.send("POST", "/applications/\(appID)/application_instances", form: [("service.id", open)]).status == 404 ||
+                alice.send("POST", "/applications/\(appID)/application_instances", form: [("service.id", open)]).status == 400)
+        #expect(send("POST", "\(base)/teams/\(team)/assigned-roles", #"{"role_name":"API Consumer","entity_id":"\#(openProduct)","entity_type_name":"Services"}"#).status == 201)
+        #expect(alice.send("POST", "/applications/\(appID)/application_instances", form: [("service.id", open)]).status == 201)
+        #expect(alice.send("POST", "/applications/\(appID)/application_instances", form: [("service.id", secret)]).status != 201)
+        #expect(send("GET", "\(base)/developers/\(alice.developerID)/teams").json?["data"]?.listItems.first?["name"] == .string("Partners"))
+        #expect(send("GET", "\(base)/teams/\(team)/developers").json?["data"]?.listItems.first?["email"] == .string("alice@example.com"))
+        #expect(send("POST", "\(base)/teams/\(team)/assigned-roles", #"{"role_name":"Owner","entity_id":"\#(openProduct)","entity_type_name":"Services"}"#).status == 400)
+        #expect(send("GET", "/api/v2/portal-roles").json?["services"]?["roles"]?["apiconsumer"]?["name"] == .string("API Consumer"))
+        #expect(send("DELETE", "\(base)/teams/\(team)").status == 204)
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.isEmpty == true)
+    }
+}

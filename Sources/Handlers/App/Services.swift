@@ -91,6 +91,8 @@ public final class Services: Sendable {
     public let keyRequests: KeyRequestRepository
     /// The management API's reads and audited writes (seed 001).
     public let management: ManagementRepository
+    /// Developer teams and their roles (seed 001).
+    public let teams: TeamRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
     /// The worker's background thread: mail delivery and housekeeping.
@@ -120,6 +122,7 @@ public final class Services: Sendable {
         self.projectTokens = ProjectTokenRepository(database)
         self.keyRequests = KeyRequestRepository(database)
         self.management = ManagementRepository(database)
+        self.teams = TeamRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),

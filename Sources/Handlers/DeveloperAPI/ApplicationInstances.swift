@@ -34,7 +34,8 @@ enum ApplicationInstances {
         let registration: ApplicationRegistration?
         do {
             registration = try context.services.applications.register(
-                applicationID: application.id, portalID: context.portal.id, serviceID: serviceID, now: context.services.now())
+                applicationID: application.id, portalID: context.portal.id, serviceID: serviceID,
+                consumer: context.portal.rbacEnabled ? developer.id : nil, now: context.services.now())
         } catch {
             if error.kind == .uniqueViolation {
                 throw DeveloperAPIError.alreadyExists(serviceField, serviceID)

@@ -10,9 +10,11 @@ enum ApplicationServices {
     /// `{data, next, total}` of services, in creation order. Needs a session, like every other
     /// application endpoint: the catalog is shown to developers who can register to it.
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
-        _ = try context.requireDeveloper(request)
+        let developer = try context.requireDeveloper(request)
+        // With RBAC, a developer sees only the products one of their teams holds a role on.
+        let visibleTo = context.portal.rbacEnabled ? developer.id : nil
         let (page, pageRequest) = try DeveloperAPIList.fetch(request) { page in
-            try context.services.catalog.applicationServices(portalID: context.portal.id, page)
+            try context.services.catalog.applicationServices(portalID: context.portal.id, visibleTo: visibleTo, page)
         }
         return DeveloperAPIList.response(page, size: pageRequest.size, path: request.path) { $0.developerAPIJSON }
     }

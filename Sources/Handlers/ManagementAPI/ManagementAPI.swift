@@ -6,5 +6,6 @@ enum ManagementAPI {
         PortalDevelopers.register(on: &router)
         PortalApplications.register(on: &router)
         ApplicationRegistrations.register(on: &router)
+        Teams.register(on: &router)
     }
 }

@@ -327,6 +327,40 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-teams") { db in
+            try db.execute(sql: """
+                -- Developer teams of a portal and the roles they hold on products (seed 001 teams, portal roles).
+                CREATE TABLE teams (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    description TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, name)
+                );
+                CREATE TABLE team_members (
+                    team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+                    developer_id TEXT NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (team_id, developer_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX team_members_by_developer ON team_members (developer_id);
+                -- A role on an entity (a product: "Services"), e.g. "API Consumer" of product X.
+                CREATE TABLE team_roles (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+                    role_name TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    entity_type_name TEXT NOT NULL,
+                    entity_region TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (team_id, role_name, entity_id)
+                );
+                CREATE INDEX team_roles_by_entity ON team_roles (entity_id);
+                """)
+        }
+
         return migrator
     }
 }

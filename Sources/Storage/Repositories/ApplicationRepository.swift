@@ -66,12 +66,14 @@ public struct ApplicationRepository: Sendable {
     /// portal with that id takes registrations. A second registration to the same version throws
     /// `.uniqueViolation`; an application deleted meanwhile throws `.foreignKeyViolation`.
     public func register(
-        applicationID: String, portalID: String, serviceID: String, now: Date = Date()
+        applicationID: String, portalID: String, serviceID: String, consumer developerID: String? = nil, now: Date = Date()
     ) throws(StorageError) -> ApplicationRegistration? {
         try database.write { db in
             // Read the version in the same transaction as the insert, so a version unpublished
-            // meanwhile cannot be registered to.
-            guard let service = try CatalogRepository.openForRegistration(portalID: portalID)
+            // meanwhile cannot be registered to. With RBAC (`consumer`), the developer's teams must
+            // hold the consumer role on the product.
+            guard let service = try CatalogRepository.openForRegistration(
+                portalID: portalID, visibleTo: developerID, roles: [TeamRepository.consumerRole])
                 .filter(Column("id") == serviceID).fetchOne(db)
             else { return nil }
             let registration = ApplicationRegistration(

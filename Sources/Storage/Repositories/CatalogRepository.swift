@@ -61,8 +61,10 @@ public struct CatalogRepository: Sendable {
 
     /// One page of the portal's application services (published versions with registration
     /// enabled), in creation order.
-    public func applicationServices(portalID: String, _ page: PageRequest) throws(StorageError) -> Page<ApplicationService> {
-        try database.page(Self.openForRegistration(portalID: portalID), page, id: \.id)
+    /// With `visibleTo` (portals with RBAC), only the versions of products one of that developer's teams
+    /// holds a role on.
+    public func applicationServices(portalID: String, visibleTo developerID: String? = nil, _ page: PageRequest) throws(StorageError) -> Page<ApplicationService> {
+        try database.page(Self.openForRegistration(portalID: portalID, visibleTo: developerID), page, id: \.id)
     }
 
     /// The application service of `portalID` with this id; nil when the version does not exist,
@@ -73,11 +75,17 @@ public struct CatalogRepository: Sendable {
         }
     }
 
-    /// Versions of `portalID` a developer may register an application to.
-    static func openForRegistration(portalID: String) -> QueryInterfaceRequest<ApplicationService> {
-        ApplicationService.selection.filter(
+    /// Versions of `portalID` a developer may register an application to; with `visibleTo` (RBAC), only
+    /// those the developer's teams hold one of `roles` on.
+    static func openForRegistration(
+        portalID: String, visibleTo developerID: String? = nil,
+        roles: [String] = [TeamRepository.viewerRole, TeamRepository.consumerRole]
+    ) -> QueryInterfaceRequest<ApplicationService> {
+        let open = ApplicationService.selection.filter(
             Column("portal_id") == portalID
                 && Column("publish_status") == ProductVersion.PublishStatus.published.rawValue
                 && Column("application_registration_enabled") == true)
+        guard let developerID else { return open }
+        return open.filter(sql: TeamRepository.productGrantedSQL(roleNames: roles), arguments: [developerID])
     }
 }
