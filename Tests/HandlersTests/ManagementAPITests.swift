@@ -148,3 +148,81 @@ import Testing
         #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.isEmpty == true)
     }
 }
+
+/// API products (our extension), their OpenAPI documents, portal product versions and auth strategies.
+@Suite struct CatalogManagementTests {
+    let portal: TestPortal
+    let root: String
+
+    init() throws {
+        portal = try TestPortal()
+        portal.now = Fixture.start
+        root = try ProjectTokensTests.make(ProjectTokenRepository(portal.database), portalID: nil, role: .root)
+    }
+
+    func send(_ method: String, _ path: String, _ body: String? = nil) -> TestResponse {
+        portal.send(method, path, headers: [("Authorization", root), ("Content-Type", "application/json")], body: Array((body ?? "").utf8))
+    }
+
+    static let spec = """
+        openapi: 3.0.3
+        info:
+          title: Payments
+          version: "1.0"
+        paths:
+          /payments:
+            get:
+              responses:
+                "200": {description: ok}
+            post:
+              responses:
+                "201": {description: created}
+        """
+
+    @Test func aProductVersionGoesFromCreationToRegistrationOverHTTP() throws {
+        let productID = try #require(send("POST", "/api/v2/api-products", #"{"name":"Payments","portal_id":"\#(portal.defaultPortal.id)"}"#).json?["id"]?.stringValue)
+        let versions = "/api/v2/api-products/\(productID)/product-versions"
+        let versionID = try #require(send("POST", versions, #"{"name":"v1","description":"First"}"#).json?["id"]?.stringValue)
+        let uploaded = send("PUT", "\(versions)/\(versionID)/specifications", JSON.object([("content", .string(Self.spec))]).text)
+        #expect(uploaded.status == 200 && uploaded.json?["operation_count"] == .int(2) && uploaded.json?["title"] == .string("Payments"))
+        #expect(send("PUT", "\(versions)/\(versionID)/specifications", #"{"content":"openapi: 3.0.0\ninfo: {title: x}\n"}"#).status == 400)
+        #expect(send("PUT", "\(versions)/\(versionID)/specifications", #"{"content":"a: &x [1]\nb: *x\n"}"#).status == 400)
+
+        let alice = try ApplicationsClient.make(portal, email: "alice@example.com")
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.isEmpty == true)  // not in the portal yet
+        let strategies = send("GET", "/api/v2/application-auth-strategies").json?["data"]?.listItems ?? []
+        let keyAuth = try #require(strategies.first { $0["strategy_type"] == .string("key_auth") }?["id"]?.stringValue)
+        let base = "/api/v2/portals/\(portal.defaultPortal.id)/product-versions"
+        let attach = #"{"product_version_id":"\#(versionID)","publish_status":"published","auth_strategy_ids":["\#(keyAuth)"],"application_registration_enabled":true,"auto_approve_registration":false,"deprecated":false}"#
+        let attached = send("POST", base, attach)
+        #expect(attached.status == 201)
+        #expect(attached.json?["auth_strategies"]?.listItems.first?["credential_type"] == .string("key_auth"))
+        #expect(send("POST", base, attach).status == 409)
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.compactMap { $0["id"]?.stringValue } == [versionID])
+        #expect(send("GET", "/api/v2/portals/\(portal.defaultPortal.id)/products").json?["data"]?.listItems.first?["version_count"] == .int(1))
+        #expect(send("GET", "/api/v2/portals/\(portal.defaultPortal.id)").json?["published_product_count"] == .int(1))
+
+        let basic = send("POST", "/api/v2/application-auth-strategies", #"{"name":"basic","display_name":"Basic","strategy_type":"basic_auth","configs":{"basic_auth":{}}}"#)
+        let basicID = try #require(basic.json?["id"]?.stringValue)
+        #expect(send("PATCH", "\(base)/\(versionID)", #"{"auth_strategy_ids":["\#(basicID)"]}"#).status == 200)
+        #expect(try CatalogRepository(portal.database).findVersion(id: versionID, portalID: portal.defaultPortal.id)?.authStrategy == .basicAuth)
+        #expect(send("DELETE", "/api/v2/application-auth-strategies/\(basicID)").status == 409)
+        #expect(send("PUT", "\(base)/\(versionID)", #"{"publish_status":"published"}"#).status == 400)
+        #expect(send("DELETE", "\(base)/\(versionID)").status == 204)
+        #expect(alice.send("GET", "/application_services").json?["data"]?.listItems.isEmpty == true)
+        #expect(send("GET", "\(base)/\(versionID)").status == 404)
+    }
+
+    @Test func strategiesValidateTheirConfigs() {
+        for body in [
+            #"{"name":"o","display_name":"O","strategy_type":"openid_connect","configs":{"openid_connect":{"issuer":"http://insecure"}}}"#,
+            #"{"name":"k","display_name":"K","strategy_type":"key_auth","configs":{"basic_auth":{}}}"#,
+            #"{"name":"k","display_name":"K","strategy_type":"magic","configs":{}}"#,
+        ] {
+            #expect(send("POST", "/api/v2/application-auth-strategies", body).status == 400, "\(body)")
+        }
+        let oidc = send("POST", "/api/v2/application-auth-strategies",
+                        #"{"name":"o","display_name":"O","strategy_type":"openid_connect","configs":{"openid_connect":{"issuer":"https://id.example.com","scopes":["read"]}}}"#)
+        #expect(oidc.status == 201 && oidc.json?["configs"]?["openid_connect"]?["scopes"] == .array([.string("read")]))
+    }
+}

@@ -7,5 +7,8 @@ enum ManagementAPI {
         PortalApplications.register(on: &router)
         ApplicationRegistrations.register(on: &router)
         Teams.register(on: &router)
+        PortalProductVersions.register(on: &router)
+        APIProducts.register(on: &router)
+        AuthStrategies.register(on: &router)
     }
 }

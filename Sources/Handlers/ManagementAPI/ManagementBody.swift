@@ -142,6 +142,34 @@ struct ManagementBody {
             && scalars.allSatisfy { alnum($0) || $0 == "-" || $0 == "." || $0 == "_" }
     }
 
+    /// An array of at most `maximumCount` UUIDs.
+    mutating func uuidArray(_ name: String, maximumCount: Int, required: Bool) -> [String]? {
+        switch member(name) {
+        case nil:
+            if required { problem(name, "is a required field", rule: "required") }
+            return nil
+        case .array(let items)?:
+            let ids = items.compactMap(\.stringValue).filter { UUID(uuidString: $0) != nil }.map { $0.lowercased() }
+            guard ids.count == items.count else {
+                problem(name, "must be an array of UUIDs", rule: "is_uuid")
+                return nil
+            }
+            guard ids.count <= maximumCount else {
+                problem(name, "must not have more than \(maximumCount) items", rule: "max_items", extra: ("maximum", .int(Int64(maximumCount))))
+                return nil
+            }
+            return ids
+        default:
+            problem(name, "must be an array", rule: "is_array")
+            return nil
+        }
+    }
+
+    /// Records that a required member is missing (when its type was checked elsewhere).
+    mutating func require(_ name: String) {
+        problem(name, "is a required field", rule: "required")
+    }
+
     /// Throws the collected problems, if any.
     func finish() throws {
         guard problems.isEmpty else { throw ManagementAPIError.invalid(problems) }

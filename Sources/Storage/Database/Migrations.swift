@@ -361,6 +361,41 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-catalog-management") { db in
+            try db.execute(sql: """
+                -- How applications authenticate to a product version (Konnect application auth strategies),
+                -- shared by every portal of the installation; one key-auth strategy comes built in.
+                CREATE TABLE application_auth_strategies (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    display_name TEXT NOT NULL,
+                    strategy_type TEXT NOT NULL CHECK (strategy_type IN ('key_auth', 'openid_connect', 'basic_auth')),
+                    configs TEXT NOT NULL DEFAULT '{}',
+                    labels TEXT NOT NULL DEFAULT '{}',
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                INSERT INTO application_auth_strategies (id, name, display_name, strategy_type, configs, created_at, updated_at)
+                VALUES (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-8'
+                              || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+                        'key-auth', 'API key', 'key_auth', '{"key_auth":{"key_names":["apikey"]}}',
+                        strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'));
+
+                ALTER TABLE product_versions ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0 CHECK (deprecated IN (0, 1));
+                ALTER TABLE product_versions ADD COLUMN auth_strategy_id TEXT
+                    REFERENCES application_auth_strategies (id) ON DELETE SET NULL;
+                -- Listed in its portal (a portal product version of seed 001); API-product versions made
+                -- through the management API start unlisted until attached.
+                ALTER TABLE product_versions ADD COLUMN in_portal INTEGER NOT NULL DEFAULT 1 CHECK (in_portal IN (0, 1));
+                -- The version's API description (OpenAPI, YAML or JSON), as uploaded.
+                ALTER TABLE product_versions ADD COLUMN specification TEXT;
+                ALTER TABLE products ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+
+                -- Free-form portal configuration (seed 001 /configuration), beside the settings it also drives.
+                ALTER TABLE portals ADD COLUMN configuration TEXT NOT NULL DEFAULT '{}';
+                """)
+        }
+
         return migrator
     }
 }

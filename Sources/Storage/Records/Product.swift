@@ -8,13 +8,16 @@ public struct Product: Codable, Sendable, Equatable {
     public var portalID: String
     public var name: String
     public var description: String
+    /// JSON object of string labels.
+    public var labels: String
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String = UUID().uuidString.lowercased(), portalID: String, name: String, description: String = "",
-        createdAt: Date, updatedAt: Date? = nil
+        labels: String = "{}", createdAt: Date, updatedAt: Date? = nil
     ) {
+        self.labels = labels
         self.id = id
         self.portalID = portalID
         self.name = name
@@ -24,7 +27,7 @@ public struct Product: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description
+        case id, name, description, labels
         case portalID = "portal_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

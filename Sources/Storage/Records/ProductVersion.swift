@@ -28,6 +28,12 @@ public struct ProductVersion: Codable, Sendable, Equatable {
     /// New registrations start approved instead of pending.
     public var autoApproveRegistration: Bool
     public var authStrategy: AuthStrategy
+    /// Still served, but developers are told to move on.
+    public var deprecated: Bool
+    /// The application auth strategy (seed 001 `auth_strategy_ids`, at most one).
+    public var authStrategyID: String?
+    /// Listed in its portal (a seed-001 portal product version).
+    public var inPortal: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -35,9 +41,13 @@ public struct ProductVersion: Codable, Sendable, Equatable {
         id: String = UUID().uuidString.lowercased(), productID: String, portalID: String, name: String,
         description: String = "", publishStatus: PublishStatus = .published,
         applicationRegistrationEnabled: Bool = false, autoApproveRegistration: Bool = false,
-        authStrategy: AuthStrategy = .keyAuth, createdAt: Date, updatedAt: Date? = nil
+        authStrategy: AuthStrategy = .keyAuth, deprecated: Bool = false, authStrategyID: String? = nil, inPortal: Bool = true,
+        createdAt: Date, updatedAt: Date? = nil
     ) {
         self.authStrategy = authStrategy
+        self.deprecated = deprecated
+        self.authStrategyID = authStrategyID
+        self.inPortal = inPortal
         self.id = id
         self.productID = productID
         self.portalID = portalID
@@ -58,6 +68,9 @@ public struct ProductVersion: Codable, Sendable, Equatable {
         case applicationRegistrationEnabled = "application_registration_enabled"
         case autoApproveRegistration = "auto_approve_registration"
         case authStrategy = "auth_strategy"
+        case deprecated
+        case authStrategyID = "auth_strategy_id"
+        case inPortal = "in_portal"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

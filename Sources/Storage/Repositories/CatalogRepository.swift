@@ -82,7 +82,7 @@ public struct CatalogRepository: Sendable {
         roles: [String] = [TeamRepository.viewerRole, TeamRepository.consumerRole]
     ) -> QueryInterfaceRequest<ApplicationService> {
         let open = ApplicationService.selection.filter(
-            Column("portal_id") == portalID
+            Column("portal_id") == portalID && Column("in_portal") == true
                 && Column("publish_status") == ProductVersion.PublishStatus.published.rawValue
                 && Column("application_registration_enabled") == true)
         guard let developerID else { return open }

@@ -184,7 +184,7 @@ public struct KeyRequestRepository: Sendable {
                 var request = try Self.load(registration, in: db)
             else { return .failure(.notFound) }
             guard registration.status != .approved else { return .failure(.alreadyApproved) }
-            guard request.version.publishStatus == .published, request.version.applicationRegistrationEnabled else {
+            guard request.version.publishStatus == .published, request.version.applicationRegistrationEnabled, request.version.inPortal else {
                 return .failure(.versionClosed)
             }
             guard request.developer.status == .approved else { return .failure(.developerInactive) }

@@ -121,7 +121,7 @@ public struct ManagementRepository: Sendable {
               (SELECT count(*) FROM applications a WHERE a.portal_id = p.id) AS application_count,
               (SELECT count(*) FROM developers d WHERE d.portal_id = p.id) AS developer_count,
               (SELECT count(DISTINCT v.product_id) FROM product_versions v
-                 WHERE v.portal_id = p.id AND v.publish_status = 'published') AS published_product_count
+                 WHERE v.portal_id = p.id AND v.in_portal = 1 AND v.publish_status = 'published') AS published_product_count
             FROM portals p WHERE (?1 IS NULL OR p.id = ?1)
             """,
         fields: [
@@ -231,6 +231,21 @@ public struct ManagementRepository: Sendable {
             try db.execute(sql: "UPDATE portals SET published_at = ? WHERE id = ?", arguments: [audit.at, portalID])
             try audit.record(in: db)
             return true
+        }
+    }
+
+    /// Queues one mail to each developer with a registration to the version (a change they should know of).
+    public func notifyRegisteredDevelopers(versionID: String, portalID: String, now: Date, subject: String, body: String) throws(StorageError) {
+        try database.write { db in
+            let recipients = try String.fetchAll(db, sql: """
+                SELECT DISTINCT d.email FROM application_registrations r
+                JOIN applications a ON a.id = r.application_id JOIN developers d ON d.id = a.developer_id
+                WHERE r.product_version_id = ? AND r.portal_id = ?
+                """, arguments: [versionID, portalID])
+            for recipient in recipients {
+                _ = try OutboxRepository.enqueue(
+                    OutboxMessage(portalID: portalID, recipient: recipient, subject: subject, body: body, createdAt: now), in: db)
+            }
         }
     }
 
