@@ -47,6 +47,10 @@ public struct HandlerSettings: Sendable {
     public var reauthenticationWindow: TimeInterval
     /// New portals get `<name>.<this>` as their default domain.
     public var portalDomainSuffix: String
+    /// How custom domains are checked (`verify-domain`).
+    public var dnsResolver: DNSResolver
+    /// Where certificates live, one folder per domain (certbot's `live` folder).
+    public var certificatesDirectory: String
 
     public init(
         maxBodyBytes: Int = 1 << 20,
@@ -54,8 +58,11 @@ public struct HandlerSettings: Sendable {
         mail: MailSettings = MailSettings(), verificationLifetime: TimeInterval = 86_400, resetLifetime: TimeInterval = 3600,
         publicOrigin: PublicOrigin = PublicOrigin(), serverNames: [String] = ["localhost"],
         loginThrottle: LoginThrottlePolicy = LoginThrottlePolicy(), mailQuota: MailQuota = MailQuota(),
-        reauthenticationWindow: TimeInterval = 900, portalDomainSuffix: String = "localhost"
+        reauthenticationWindow: TimeInterval = 900, portalDomainSuffix: String = "localhost",
+        dnsResolver: DNSResolver = DNSResolver(), certificatesDirectory: String = "/etc/letsencrypt/live"
     ) {
+        self.dnsResolver = dnsResolver
+        self.certificatesDirectory = certificatesDirectory
         self.portalDomainSuffix = portalDomainSuffix
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime

@@ -3,6 +3,8 @@
 enum ManagementAPI {
     static func register(on router: inout Router) {
         Portals.register(on: &router)
+        PortalConfiguration.register(on: &router)
+        PortalDomains.register(on: &router)
         PortalDevelopers.register(on: &router)
         PortalApplications.register(on: &router)
         ApplicationRegistrations.register(on: &router)

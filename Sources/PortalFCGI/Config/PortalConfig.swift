@@ -32,6 +32,9 @@ struct PortalConfig: Sendable {
     var defaultPortalDomain = "localhost"
     /// New portals made through the management API get `<name>.<this>` as their default domain.
     var portalDomainSuffix: String?
+    /// Custom-domain verification: the name server (`IPv4:port`), or a stub file of CNAMEs.
+    var dnsResolver = DNSResolver()
+    var certificatesDirectory = "/etc/letsencrypt/live"
     /// Host names besides the portals' own domains that reach the default portal (nil: its domain only).
     var serverNames: [String]?
     /// Scheme and port of the public URLs (mail links): what clients connect to at nginx.
@@ -49,7 +52,7 @@ struct PortalConfig: Sendable {
         "socket_path", "socket_mode", "socket_group", "listen_backlog", "database_path", "pid_file", "workers",
         "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
         "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
-        "mail_quota", "user", "group", "portal_domain_suffix",
+        "mail_quota", "user", "group", "portal_domain_suffix", "dns", "certificates_dir",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -142,6 +145,15 @@ struct PortalConfig: Sendable {
                     throw ConfigError(description: "portal_domain_suffix must be a domain such as \"portals.example.com\"")
                 }
                 config.portalDomainSuffix = suffix
+            case "dns":
+                guard case .object = value else { throw ConfigError(description: "dns must be an object") }
+                if let server = value["server"] {
+                    let text = try string(server, "dns.server")
+                    guard text.split(separator: ":").count == 2 else { throw ConfigError(description: "dns.server must be IPv4:port, e.g. \"127.0.0.1:53\"") }
+                    config.dnsResolver.server = text
+                }
+                if let stub = value["stub_file"] { config.dnsResolver.stubFile = try string(stub, "dns.stub_file") }
+            case "certificates_dir": config.certificatesDirectory = try string(value, key)
             case "user": config.user = try string(value, key)
             case "group": config.group = try string(value, key)
             case "socket_group": config.socketGroup = try string(value, key)
@@ -159,6 +171,7 @@ struct PortalConfig: Sendable {
         config.socketPath = resolve(config.socketPath, against: directory)
         config.databasePath = resolve(config.databasePath, against: directory)
         config.pidFile = config.pidFile.map { resolve($0, against: directory) }
+        config.dnsResolver.stubFile = config.dnsResolver.stubFile.map { resolve($0, against: directory) }
         return config
     }
 
@@ -184,7 +197,8 @@ struct PortalConfig: Sendable {
         HandlerSettings(
             maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail, publicOrigin: publicOrigin,
             serverNames: serverNames ?? [defaultPortalDomain.lowercased()], loginThrottle: loginThrottle, mailQuota: mailQuota,
-            portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased())
+            portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased(), dnsResolver: dnsResolver,
+            certificatesDirectory: certificatesDirectory)
     }
 
     /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).

@@ -28,6 +28,8 @@ public struct Portal: Codable, Sendable, Equatable {
     public var defaultApplicationAuthStrategyID: String?
     /// JSON object of string labels.
     public var labels: String
+    /// Free-form configuration (seed 001 `/configuration`), a JSON object's text.
+    public var configuration: String
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -37,9 +39,10 @@ public struct Portal: Codable, Sendable, Equatable {
         emailVerification: Bool = false, developerMetaFields: String = Portal.defaultMetaFields,
         displayName: String? = nil, description: String? = nil, isPublic: Bool = false, rbacEnabled: Bool = false,
         autoApproveApplications: Bool = false, customClientDomain: String? = nil,
-        defaultApplicationAuthStrategyID: String? = nil, labels: String = "{}",
+        defaultApplicationAuthStrategyID: String? = nil, labels: String = "{}", configuration: String = "{}",
         createdAt: Date, updatedAt: Date? = nil
     ) {
+        self.configuration = configuration
         self.displayName = displayName ?? name
         self.description = description
         self.isPublic = isPublic
@@ -75,7 +78,7 @@ public struct Portal: Codable, Sendable, Equatable {
         case autoApproveApplications = "auto_approve_applications"
         case customClientDomain = "custom_client_domain"
         case defaultApplicationAuthStrategyID = "default_application_auth_strategy_id"
-        case labels
+        case labels, configuration
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
