@@ -21,7 +21,7 @@ import Testing
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script, "--dir", directory.path, "--port", String(port)] + failing.flatMap { ["--fail-recipient", $0] }
             try process.run()
-            for _ in 0..<100 {
+            for _ in 0..<400 {  // python3 can take seconds to start on a loaded 2-core machine
                 if Self.canConnect(port) { return }
                 usleep(50_000)
             }
