@@ -58,6 +58,8 @@ TEST_CONFIG = {
     "argon2": {"memory_kib": 7168, "iterations": 5, "parallelism": 1},
     "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
     "default_portal": {"name": "Developer Portal", "domain": "localhost"},
+    # verify-domain reads CNAMEs from this file (relative to the config), which tests write as they go.
+    "dns": {"stub_file": "dns-stub.json"},
 }
 
 
