@@ -99,7 +99,8 @@ SCHEMATHESIS_VERSION=4.32.5
 # ensure_schemathesis: schemathesis==$SCHEMATHESIS_VERSION for the python3 on PATH, from pip
 # (Debian's own python3 gets python3-pip first and installs past PEP 668's marker).
 ensure_schemathesis() {
-    local check="import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')"
+    # jsonschema and PyYAML: the management-API tests validate replies against the v2 spec file.
+    local check="import importlib.metadata as m, sys, jsonschema, yaml; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')"
     if python3 -c "$check" >/dev/null 2>&1; then
         return 0
     fi
@@ -111,7 +112,7 @@ ensure_schemathesis() {
     fi
     log "pip install schemathesis==$SCHEMATHESIS_VERSION (for $py)"
     python3 -m pip install -q --disable-pip-version-check "${flags[@]}" "schemathesis==$SCHEMATHESIS_VERSION" \
-        </dev/null >&2 || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
+        jsonschema pyyaml </dev/null >&2 || die "pip install schemathesis==$SCHEMATHESIS_VERSION jsonschema pyyaml failed"
     python3 -c "$check" >/dev/null 2>&1 || die "python3 still cannot import schemathesis $SCHEMATHESIS_VERSION"
     python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 cannot import pytest and requests after installing schemathesis"
 }

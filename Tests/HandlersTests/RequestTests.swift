@@ -61,19 +61,21 @@ import Testing
 
     @Test func cookiesFromOneHeader() throws {
         let request = try Self.request("/", headers: [("Cookie", "theme=dark; portal_session=abc123;lang=en")])
-        #expect(request.cookies == ["theme": "dark", "portal_session": "abc123", "lang": "en"])
+        #expect(request.cookie(named: "theme") == "dark" && request.cookie(named: "portal_session") == "abc123")
+        #expect(request.cookie(named: "lang") == "en" && request.cookie(named: "session") == nil && request.cookie(named: "portal") == nil)
     }
 
     @Test func cookiesFromSeveralHeadersFirstDuplicateWins() throws {
         let request = try Self.request("/", headers: [
             ("Cookie", "a=1; portal_session=first"), ("cookie", "b=2"), ("COOKIE", "portal_session=second; c=\"quoted\""),
         ])
-        #expect(request.cookies == ["a": "1", "b": "2", "c": "quoted", "portal_session": "first"])
+        #expect(request.cookie(named: "a") == "1" && request.cookie(named: "b") == "2" && request.cookie(named: "c") == "quoted")
+        #expect(request.cookie(named: "portal_session") == "first")
     }
 
     @Test func cookieWithoutValueIsIgnoredAndValueMayContainEquals() throws {
         let request = try Self.request("/", headers: [("Cookie", "flag; token=a=b==")])
-        #expect(request.cookies == ["token": "a=b=="])
+        #expect(request.cookie(named: "token") == "a=b==" && request.cookie(named: "flag") == nil)
     }
 
     @Test func mediaTypeStripsParametersAndLowercases() throws {

@@ -44,6 +44,10 @@ public struct Application: Sendable {
             if response.headers["cache-control"] == nil { response.headers.add("Cache-Control", "no-store") }
         }
         if raw.method.uppercased() == "HEAD" {
+            // HEAD answers like GET without the body: the length is the GET body's (RFC 9110 §9.3.2).
+            if response.headers["content-length"] == nil, response.status != 204, response.status != 304 {
+                response.headers.add("Content-Length", String(response.body.count))
+            }
             response.body = []
         }
         return response
@@ -68,7 +72,7 @@ public struct Application: Sendable {
             case .system(let handler):
                 return try handler(request, services)
             case .portal(let handler):
-                guard let portal = try services.portals.resolve(host: request.host, serverNames: services.settings.serverNames) else {
+                guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
                     // RFC 9110 §15.5.20: this server does not serve that authority.
                     throw HTTPError(421, "No portal is served on this host")
                 }

@@ -81,6 +81,8 @@ public struct HandlerSettings: Sendable {
 public final class Services: Sendable {
     public let database: PortalDatabase
     public let portals: PortalRepository
+    /// The host → portal map, cached per worker and revalidated on every request.
+    public let portalCache: PortalCache
     public let developers: DeveloperRepository
     public let sessions: SessionRepository
     /// Developers' key-auth and JWT credentials (seed 000 `/credentials`).
@@ -100,6 +102,7 @@ public final class Services: Sendable {
     public let management: ManagementRepository
     /// Developer teams and their roles (seed 001).
     public let teams: TeamRepository
+    public let auditLog: AuditLogRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
     /// The worker's background thread: mail delivery and housekeeping.
@@ -118,6 +121,7 @@ public final class Services: Sendable {
     ) throws(StorageError) {
         self.database = database
         self.portals = PortalRepository(database)
+        self.portalCache = PortalCache(portals)
         self.developers = DeveloperRepository(database)
         self.sessions = SessionRepository(database, lifetime: settings.sessionLifetime)
         self.credentials = CredentialRepository(database)
@@ -130,6 +134,7 @@ public final class Services: Sendable {
         self.keyRequests = KeyRequestRepository(database)
         self.management = ManagementRepository(database)
         self.teams = TeamRepository(database)
+        self.auditLog = AuditLogRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),

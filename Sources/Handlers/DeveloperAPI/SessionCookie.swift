@@ -17,7 +17,7 @@ enum SessionCookie {
 
     /// The session id the request carries, if any.
     static func token(in request: Request) -> String? {
-        guard let value = request.cookies[name], !value.isEmpty, value.utf8.count <= 256 else { return nil }
+        guard let value = request.cookie(named: name), !value.isEmpty, value.utf8.count <= 256 else { return nil }
         return value
     }
 }

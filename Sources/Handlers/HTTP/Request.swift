@@ -66,24 +66,42 @@ public struct Request: Sendable {
     /// The `Host` header.
     public var host: String? { headers["host"] }
 
-    /// Cookies sent with the request (RFC 6265 §5.4 `Cookie` header); the first of duplicate names wins.
-    public var cookies: [String: String] {
-        var cookies: [String: String] = [:]
-        for header in headers.values("cookie") {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let name = parts[0].trimmingSpaces
-                if cookies[name] == nil {
-                    var value = parts[1].trimmingSpaces
-                    if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                        value = String(value.dropFirst().dropLast())
+    /// The value of the first cookie named `name` (RFC 6265 §5.4), found by scanning the `Cookie`
+    /// headers' UTF-8 bytes: no dictionary, no per-pair strings (the session cookie is read on every
+    /// authenticated request).
+    public func cookie(named name: String) -> String? {
+        let wanted = Array(name.utf8)
+        for var header in headers.values("cookie") {
+            if let found = header.withUTF8({ Self.cookieValue(wanted, in: $0) }) { return found }
+        }
+        return nil
+    }
+
+    private static func cookieValue<Bytes: Collection>(_ wanted: [UInt8], in bytes: Bytes) -> String? where Bytes.Element == UInt8, Bytes.Index == Int {
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "=")
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            var end = start
+            while end < bytes.endIndex, bytes[end] != semicolon { end += 1 }
+            var nameStart = start
+            while nameStart < end, bytes[nameStart] == space || bytes[nameStart] == tab { nameStart += 1 }
+            if let eq = bytes[nameStart..<end].firstIndex(of: equals) {
+                var nameEnd = eq
+                while nameEnd > nameStart, bytes[nameEnd - 1] == space || bytes[nameEnd - 1] == tab { nameEnd -= 1 }
+                if bytes[nameStart..<nameEnd].elementsEqual(wanted) {
+                    var valueStart = eq + 1, valueEnd = end
+                    while valueStart < valueEnd, bytes[valueStart] == space || bytes[valueStart] == tab { valueStart += 1 }
+                    while valueEnd > valueStart, bytes[valueEnd - 1] == space || bytes[valueEnd - 1] == tab { valueEnd -= 1 }
+                    if valueEnd - valueStart >= 2, bytes[valueStart] == UInt8(ascii: "\""), bytes[valueEnd - 1] == UInt8(ascii: "\"") {
+                        valueStart += 1
+                        valueEnd -= 1
                     }
-                    cookies[name] = value
+                    return String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                 }
             }
+            start = end + 1
         }
-        return cookies
+        return nil
     }
 
     /// The media type of the body, lowercased, without parameters (`application/json`).

@@ -42,7 +42,7 @@ enum APIProducts {
         guard let portalID else { throw ManagementAPIError.invalid("portal_id", "is required with a root token", rule: "required") }
         let access = try ManagementAccess.require(.editor, portalID: portalID, request, context)
         var product = Product(portalID: portalID, name: productName, description: description.apply(to: nil) ?? "", createdAt: context.services.now())
-        if case .value(let text) = labels { product.labels = text }
+        product.labels = labels
         try saveProduct(product, access.audit("api_product.create", "api_product", product.id), context)
         guard let created = try context.services.catalog.managedProduct(id: product.id, portalID: portalID) else { throw ManagementAPIError.notFound("API product") }
         return .json(created.json, status: 201)
@@ -63,11 +63,7 @@ enum APIProducts {
         } else {
             product.description = ""
         }
-        switch body.labels("labels") {
-        case .absent: break
-        case .null: product.labels = "{}"
-        case .value(let text): product.labels = text
-        }
+        product.labels = body.labels("labels", merging: product.labels)
         try body.finish()
         product.updatedAt = context.services.now()
         try saveProduct(product, access.audit("api_product.update", "api_product", product.id), context)
@@ -98,7 +94,10 @@ enum APIProducts {
         guard case .value(let versionName) = name else { throw ManagementAPIError.invalid("name", "is a required field", rule: "required") }
         let version = ProductVersion(
             productID: product.product.id, portalID: access.portal.id, name: versionName, description: description.apply(to: nil) ?? "",
-            publishStatus: .unpublished, authStrategyID: try context.services.catalog.defaultStrategy()?.id, inPortal: false,
+            // The portal's default strategy, else the built-in key-auth one.
+            publishStatus: .unpublished,
+            authStrategyID: try access.portal.defaultApplicationAuthStrategyID ?? context.services.catalog.defaultStrategy()?.id,
+            inPortal: false,
             createdAt: context.services.now())
         let saved = try saveVersion(version, access.audit("api_product_version.create", "api_product_version", version.id), context)
         return .json(saved.apiProductJSON, status: 201)

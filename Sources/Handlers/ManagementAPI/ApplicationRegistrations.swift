@@ -25,7 +25,7 @@ enum ApplicationRegistrations {
         guard try context.services.management.application(id: applicationID, portalID: access.portal.id) != nil else {
             throw ManagementAPIError.notFound("Application")
         }
-        let criteria = try ListQuery.criteria(request, ManagementRepository.registrations)
+        let criteria = try ListQuery.criteria(request, ManagementRepository.applicationRegistrations)
         return ListQuery.page(try context.services.management.registrations(portalID: access.portal.id, applicationID: applicationID, criteria), criteria, \.json)
     }
 
@@ -49,7 +49,7 @@ enum ApplicationRegistrations {
             else { throw ManagementAPIError.notFound("Application registration") }
             return .json(found.json)
         }
-        let baseURL = context.baseURL
+        let baseURL = access.portalBaseURL
         guard let updated = try management.setRegistrationStatus(
             id: registrationID, applicationID: applicationID, portalID: access.portal.id, status: status,
             audit: access.audit("application_registration.update", "application_registration", registrationID),

@@ -40,7 +40,7 @@ enum AuthStrategies {
         }
         let configs = try validConfigs(request, type: type)
         var strategy = AuthStrategy(name: strategyName, displayName: display, strategyType: type, configs: configs, createdAt: context.services.now())
-        if case .value(let text) = labels { strategy.labels = text }
+        strategy.labels = labels
         try save(strategy, token: token, action: "auth_strategy.create", request, context)
         return .json(strategy.json, status: 201)
     }
@@ -54,11 +54,7 @@ enum AuthStrategies {
         var body = try ManagementBody(request, allowed: ["name", "display_name", "configs", "labels"])
         if case .value(let name) = body.string("name", maxLength: 255) { strategy.name = name }
         if case .value(let display) = body.string("display_name", maxLength: 255) { strategy.displayName = display }
-        switch body.labels("labels") {
-        case .absent: break
-        case .null: strategy.labels = "{}"
-        case .value(let text): strategy.labels = text
-        }
+        strategy.labels = body.labels("labels", merging: strategy.labels)
         try body.finish()
         if case .object(let members)? = try? JSON.parse(request.body), members.contains(where: { $0.0 == "configs" }) {
             strategy.configs = try validConfigs(request, type: strategy.strategyType)
@@ -77,7 +73,7 @@ enum AuthStrategies {
         switch try context.services.catalog.deleteStrategy(id: id, audit: audit) {
         case .deleted: return .noContent
         case .notFound: throw ManagementAPIError.notFound("Auth strategy")
-        case .inUse: throw ManagementAPIError.conflict("Product versions use this auth strategy; detach them first")
+        case .inUse: throw ManagementAPIError.conflict("Product versions or portals (as their default) use this auth strategy; change them first")
         }
     }
 

@@ -17,12 +17,12 @@ enum ListQuery {
         for (name, value) in request.query.pairs {
             switch name {
             case "page[size]":
-                guard let size = Int(value) else { problem(name, "must be an integer", rule: "is_integer"); continue }
+                guard let size = Int(value) else { problem(name, "must be a number", rule: "is_number"); continue }
                 if size < 1 { problem(name, "must be at least 1", rule: "min", extra: ("minimum", .int(1))) }
                 else if size > maximumPageSize { problem(name, "must be at most \(maximumPageSize)", rule: "max", extra: ("maximum", .int(Int64(maximumPageSize)))) }
                 else { criteria.pageSize = size }
             case "page[number]":
-                guard let number = Int(value) else { problem(name, "must be an integer", rule: "is_integer"); continue }
+                guard let number = Int(value) else { problem(name, "must be a number", rule: "is_number"); continue }
                 if number < 1 { problem(name, "must be at least 1", rule: "min", extra: ("minimum", .int(1))) }
                 else if number > maximumPageNumber { problem(name, "must be at most \(maximumPageNumber)", rule: "max", extra: ("maximum", .int(Int64(maximumPageNumber)))) }
                 else { criteria.pageNumber = number }
@@ -57,7 +57,8 @@ enum ListQuery {
         let field = String(inner[..<close])
         let rest = inner[inner.index(after: close)...]
         guard let kind = listing.fields[field].flatMap({ $0.filterable ? $0.kind : nil }) else {
-            problem(name, "unknown filter attribute \"\(field)\"", "enum", ("choices", .array(listing.filterableFields.map { .string($0) })))
+            // The v2 file's examples answer an unknown filter attribute with `unknown_property`.
+            problem(name, "unknown filter attribute \"\(field)\"; one of \(listing.filterableFields.joined(separator: ", "))", "unknown_property", nil)
             return nil
         }
         var op = ListCriteria.Operator.eq

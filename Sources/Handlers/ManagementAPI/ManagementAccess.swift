@@ -11,16 +11,30 @@ struct ManagementAccess {
     let context: RequestContext
 
     /// The caller's token and the path's portal, if the token may act on it with `role`.
-    static func require(_ role: ProjectToken.Role, portalID: String, _ request: Request, _ context: RequestContext) throws -> ManagementAccess {
+    /// The token is checked before the path's ids (401 before 400).
+    static func require(
+        _ role: ProjectToken.Role, portalID: @autoclosure () throws -> String, _ request: Request, _ context: RequestContext
+    ) throws -> ManagementAccess {
         let token = try AdminAuthentication.requireToken(request, services: context.services)
+        let portalID = try portalID()
         guard token.role == .root || token.portalID == portalID,
               let portal = try context.services.portals.find(id: portalID)
         else { throw ManagementAPIError.notFound("Portal") }
         guard token.allows(role, on: portalID) else {
+            if role >= .editor {
+                // A refused write is audited too (outcome `forbidden`), in its own transaction.
+                try context.services.auditLog.recordRefusal(AuditEntry(
+                    portalID: portalID, tokenID: token.id, action: "\(request.method) \(request.path)", targetType: "request",
+                    targetID: portalID, clientAddress: request.remoteAddress, at: context.services.now()), outcome: "forbidden")
+            }
             throw ManagementAPIError(status: 403, detail: "This token's role (\(token.role.rawValue)) may not do this; it needs \(role.rawValue)")
         }
         return ManagementAccess(token: token, portal: portal, request: request, context: context)
     }
+
+    /// The public base URL of the portal being managed (mail to its developers links there, whatever
+    /// host the admin called).
+    var portalBaseURL: String { context.services.settings.publicOrigin.baseURL(for: portal) }
 
     /// The audit entry of a write by this caller.
     func audit(_ action: String, _ targetType: String, _ targetID: String) -> AuditEntry {

@@ -116,22 +116,46 @@ struct ManagementBody {
         }
     }
 
-    /// The v2 file's `Labels`: at most 50 string values, keys and values 1–63 characters of
-    /// `[a-zA-Z0-9._-]`, starting and ending alphanumeric. Returned as JSON text.
-    mutating func labels(_ name: String) -> Field<String> {
+    /// The v2 file's `Labels` / `LabelsUpdate`, merged into `current` (JSON text): at most 50 labels,
+    /// keys and values 1–63 characters of `[a-zA-Z0-9._-]` starting and ending alphanumeric, keys not
+    /// starting with `kong`, `konnect`, `mesh` or `kic` (reserved, the seed says); a null value removes that
+    /// label, a null `labels` removes them all. Returns the resulting JSON text.
+    mutating func labels(_ name: String, merging current: String = "{}") -> String {
         switch member(name) {
-        case nil: return .absent
-        case .null?: return .null
-        case .object(let pairs)? where pairs.count <= 50:
-            guard pairs.allSatisfy({ Self.isLabel($0.0) && ($0.1.stringValue.map(Self.isLabel) ?? false) }) else {
-                problem(name, "keys and values must be 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit", rule: "is_label")
-                return .absent
+        case nil: return current
+        case .null?: return "{}"
+        case .object(let pairs)?:
+            var merged: [(String, JSON)] = []
+            if case .object(let existing)? = try? JSON.parse(current) { merged = existing }
+            for (key, value) in pairs {
+                let reserved = ["kong", "konnect", "mesh", "kic"].contains { key.lowercased().hasPrefix($0) }
+                guard Self.isLabel(key), !reserved, value == .null || (value.stringValue.map(Self.isLabel) ?? false) else {
+                    problem(name, "label \"\(key)\": keys and values must be 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit; keys may not start with kong, konnect, mesh or kic", rule: "is_label")
+                    return current
+                }
+                merged.removeAll { $0.0 == key }
+                if value != .null { merged.append((key, value)) }
             }
-            return .value(JSON.object(pairs).text)
+            guard merged.count <= 50 else {
+                problem(name, "must not have more than 50 labels", rule: "max_items", extra: ("maximum", .int(50)))
+                return current
+            }
+            return JSON.object(merged).text
         default:
-            problem(name, "must be an object of at most 50 string labels", rule: "is_object")
-            return .absent
+            problem(name, "must be an object of string labels", rule: "is_object")
+            return current
         }
+    }
+
+    /// Records that `name` needs `dependencies` to be set too (the v2 file's `dependent_fields` rule).
+    mutating func dependent(_ name: String, on dependencies: [String]) {
+        problem(name, "needs \(dependencies.joined(separator: ", ")) to be set", rule: "dependent_fields",
+                extra: ("dependents", .array(dependencies.map { .string($0) })))
+    }
+
+    /// Records a member naming something that does not exist.
+    mutating func invalidReference(_ name: String, _ reason: String) {
+        problem(name, reason, rule: "missing_reference")
     }
 
     static func isLabel(_ text: String) -> Bool {

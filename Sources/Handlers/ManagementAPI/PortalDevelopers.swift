@@ -38,7 +38,7 @@ enum PortalDevelopers {
             return .json(developer.json)
         }
         let portal = access.portal
-        let baseURL = context.baseURL
+        let baseURL = access.portalBaseURL
         guard let updated = try management.setDeveloperStatus(
             id: developerID, portalID: portal.id, status: status, audit: access.audit("developer.update", "developer", developerID),
             approvalMail: { developer in

@@ -99,7 +99,7 @@ enum PortalProductVersions {
                     \(version.publishStatus.rawValue)\(version.deprecated ? " and deprecated" : "")\
                     \(version.applicationRegistrationEnabled ? "" : ", closed to new registrations").
 
-                    \(context.baseURL)/
+                    \(access.portalBaseURL)/
                     """)
             context.services.background.wakeMail()
         }

@@ -35,7 +35,7 @@ enum Portals {
         let now = services.now()
         let nameField = body.string("name", required: true, maxLength: 255)
         var portal = Portal(name: "", defaultDomain: "", autoApproveDevelopers: false, displayName: "", createdAt: now)
-        try apply(&body, to: &portal)
+        try apply(&body, to: &portal, context)
         try body.finish()
         guard case .value(let name) = nameField else { throw ManagementAPIError.invalid("name", "is a required field", rule: "required") }
         portal.name = name
@@ -64,7 +64,7 @@ enum Portals {
         var body = try ManagementBody(request, allowed: writable)
         var portal = access.portal
         if case .value(let name) = body.string("name", maxLength: 255) { portal.name = name }
-        try apply(&body, to: &portal)
+        try apply(&body, to: &portal, context)
         try body.finish()
         portal.updatedAt = context.services.now()
         let updated = try conflictChecked(context.services.management.updatePortal(portal, audit: access.audit("portal.update", "portal", portal.id)))
@@ -94,24 +94,35 @@ enum Portals {
         }
     }
 
-    /// `{"api_products": [ids]}`: publishes every version of those products; 204.
+    /// `{"api_products": {"<product id>": {"publish_status": "published" | "unpublished"}}}` (the v2
+    /// file's PublishAPIProductPayload): sets every listed version of those products; 204.
     static func publish(_ request: Request, _ context: RequestContext) throws -> Response {
         let access = try ManagementAccess.require(.editor, portalID: try request.uuidParameter("portalId"), request, context)
         var body = try ManagementBody(request, allowed: ["api_products"])
         try body.finish()
-        guard case .object(let members)? = try? JSON.parse(request.body), case .array(let items)? = members.first(where: { $0.0 == "api_products" })?.1 else {
-            throw ManagementAPIError.invalid("api_products", "is a required array of product ids", rule: "required")
+        guard case .object(let members)? = try? JSON.parse(request.body), case .object(let products)? = members.first(where: { $0.0 == "api_products" })?.1 else {
+            throw ManagementAPIError.invalid("api_products", "is a required object of product ids", rule: "required")
         }
-        let ids = items.compactMap(\.stringValue)
-        guard ids.count == items.count, ids.allSatisfy({ UUID(uuidString: $0) != nil }) else {
-            throw ManagementAPIError.invalid("api_products", "must be an array of product ids", rule: "is_uuid")
+        var changes: [(String, ProductVersion.PublishStatus)] = []
+        for (id, setting) in products {
+            guard UUID(uuidString: id) != nil else {
+                throw ManagementAPIError.invalid("api_products.\(id)", "must be a product id", rule: "is_uuid")
+            }
+            guard let text = setting["publish_status"]?.stringValue, let status = ProductVersion.PublishStatus(rawValue: text) else {
+                throw ManagementAPIError.invalid("api_products.\(id).publish_status", "must be published or unpublished", rule: "enum",
+                                                 extra: ("choices", .array([.string("published"), .string("unpublished")])))
+            }
+            guard try context.services.catalog.findProduct(id: id.lowercased(), portalID: access.portal.id) != nil else {
+                throw ManagementAPIError.invalid("api_products.\(id)", "names no API product of this portal", rule: "missing_reference")
+            }
+            changes.append((id.lowercased(), status))
         }
-        _ = try context.services.management.publish(portalID: access.portal.id, productIDs: ids, audit: access.audit("portal.publish", "portal", access.portal.id))
+        _ = try context.services.management.publish(portalID: access.portal.id, products: changes, audit: access.audit("portal.publish", "portal", access.portal.id))
         return .noContent
     }
 
     /// The writable members other than `name`.
-    private static func apply(_ body: inout ManagementBody, to portal: inout Portal) throws {
+    private static func apply(_ body: inout ManagementBody, to portal: inout Portal, _ context: RequestContext) throws {
         if case .value(let text) = body.string("display_name", maxLength: 255) { portal.displayName = text }
         portal.description = body.string("description", minLength: 0, maxLength: 512, nullable: true).apply(to: portal.description)
         if let value = body.bool("is_public") { portal.isPublic = value }
@@ -120,11 +131,15 @@ enum Portals {
         if let value = body.bool("auto_approve_developers") { portal.autoApproveDevelopers = value }
         portal.customDomain = body.hostname("custom_domain").apply(to: portal.customDomain)
         portal.customClientDomain = body.hostname("custom_client_domain").apply(to: portal.customClientDomain)
-        portal.defaultApplicationAuthStrategyID = body.uuid("default_application_auth_strategy_id").apply(to: portal.defaultApplicationAuthStrategyID)
-        switch body.labels("labels") {
-        case .absent: break
-        case .null: portal.labels = "{}"
-        case .value(let text): portal.labels = text
+        if portal.customClientDomain != nil, portal.customDomain == nil {
+            // The seed: "custom_domain must be also set for this value to be set".
+            body.dependent("custom_client_domain", on: ["custom_domain"])
+        }
+        let strategyField = body.uuid("default_application_auth_strategy_id")
+        portal.defaultApplicationAuthStrategyID = strategyField.apply(to: portal.defaultApplicationAuthStrategyID)
+        portal.labels = body.labels("labels", merging: portal.labels)
+        if case .value(let id) = strategyField, try context.services.catalog.strategy(id: id) == nil {
+            body.invalidReference("default_application_auth_strategy_id", "names no auth strategy")
         }
     }
 
@@ -140,7 +155,8 @@ enum Portals {
     static func defaultDomain(for name: String, services: Services) throws -> String {
         var label = String(name.lowercased().unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "-" })
         while label.contains("--") { label = label.replacingOccurrences(of: "--", with: "-") }
-        label = String(label.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(50))
+        // Cut first, then trim: a label may not end with a hyphen.
+        label = String(label.prefix(50)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
         if label.isEmpty { label = "portal" }
         let suffix = services.settings.portalDomainSuffix
         for attempt in 1...1000 {

@@ -43,7 +43,9 @@ enum CGIMessage {
         var hasLength = false
         for (name, value) in response.headers {
             if name == "content-length" { hasLength = true }
-            head += canonicalName(name) + ": " + HTTPHeaders.singleLine(value) + "\r\n"
+            // Most values have no CR or LF: check the bytes before filtering scalars.
+            let safe = value.utf8.contains(where: { $0 == 0x0d || $0 == 0x0a }) ? HTTPHeaders.singleLine(value) : value
+            head += canonicalName(name) + ": " + safe + "\r\n"
         }
         if !hasLength, response.status != 204, response.status != 304 {
             head += "Content-Length: \(response.body.count)\r\n"

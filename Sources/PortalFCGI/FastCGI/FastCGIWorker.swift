@@ -160,7 +160,9 @@ final class FastCGIWorker: @unchecked Sendable {
         if declaredLength > settings.maxBodyBytes {
             Self.discardInput(request)
             response = application.payloadTooLarge(raw)
-        } else if let body = Self.readBody(request, limit: settings.maxBodyBytes) {
+        } else if declaredLength == 0 {
+            response = application.respond(to: raw)  // most requests: nothing to read
+        } else if let body = Self.readBody(request, limit: settings.maxBodyBytes, expected: declaredLength) {
             raw.body = body
             response = application.respond(to: raw)
         } else {
@@ -178,10 +180,14 @@ final class FastCGIWorker: @unchecked Sendable {
     static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> [(String, String)] {
         var params: [(String, String)] = []
         guard var cursor = request.pointee.envp else { return params }
+        params.reserveCapacity(32)
         while let entry = cursor.pointee {
-            let text = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
-            if let equals = text.firstIndex(of: "=") {
-                params.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+            // Split `NAME=value` on the bytes: no Character-level String indexing on the request path.
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                params.append((
+                    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<equals]), as: UTF8.self),
+                    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]), as: UTF8.self)))
             }
             cursor += 1
         }
@@ -189,17 +195,27 @@ final class FastCGIWorker: @unchecked Sendable {
     }
 
     /// The body from FCGI_STDIN; nil if it is longer than `limit`.
-    static func readBody(_ request: UnsafeMutablePointer<FCGX_Request>, limit: Int) -> [UInt8]? {
+    static func readBody(_ request: UnsafeMutablePointer<FCGX_Request>, limit: Int, expected: Int) -> [UInt8]? {
         var body: [UInt8] = []
-        var chunk = [CChar](repeating: 0, count: 16_384)
+        body.reserveCapacity(min(max(expected, 0), limit))
+        let chunkSize = 16_384
         while true {
-            let count = FCGX_GetStr(&chunk, Int32(chunk.count), request.pointee.in)
+            // Read straight into the body's storage: no zeroed buffer, no per-byte copy.
+            let before = body.count
+            body.append(contentsOf: repeatElement(0, count: chunkSize))
+            let count = body.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.map { base in
+                    base.advanced(by: before).withMemoryRebound(to: CChar.self, capacity: chunkSize) {
+                        FCGX_GetStr($0, Int32(chunkSize), request.pointee.in)
+                    }
+                } ?? 0
+            }
+            body.removeLast(chunkSize - max(0, Int(count)))
             if count <= 0 { break }
-            if body.count + Int(count) > limit {
+            if body.count > limit {
                 discardInput(request)
                 return nil
             }
-            body.append(contentsOf: chunk[0..<Int(count)].map { UInt8(bitPattern: $0) })
         }
         return body
     }

@@ -396,6 +396,21 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-02-portal-generation") { db in
+            try db.execute(sql: """
+                -- Bumped by every change to portals, so workers can cache the host → portal map and
+                -- check it with one tiny read per request instead of a query.
+                CREATE TABLE change_counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO change_counters (name, value) VALUES ('portals', 1);
+                CREATE TRIGGER portals_changed_insert AFTER INSERT ON portals
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portals'; END;
+                CREATE TRIGGER portals_changed_update AFTER UPDATE ON portals
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portals'; END;
+                CREATE TRIGGER portals_changed_delete AFTER DELETE ON portals
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portals'; END;
+                """)
+        }
+
         return migrator
     }
 }

@@ -85,10 +85,12 @@ public struct ManagedVersion: Sendable, Equatable, FetchableRecord {
 extension CatalogRepository {
     // MARK: products
 
-    /// ?1 a portal id, or NULL for every portal; ?2 1 to list only products with a version in the portal.
+    /// ?1 a portal id, or NULL for every portal; ?2 1 to list only products with a version in the portal
+    /// (then `version_count` counts the published, listed versions, as the v2 file's portal products do).
     public static let products = Listing(
         base: """
-            SELECT p.*, (SELECT count(*) FROM product_versions v WHERE v.product_id = p.id) AS version_count
+            SELECT p.*, (SELECT count(*) FROM product_versions v WHERE v.product_id = p.id
+                           AND (?2 = 0 OR (v.in_portal = 1 AND v.publish_status = 'published'))) AS version_count
             FROM products p
             WHERE (?1 IS NULL OR p.portal_id = ?1)
               AND (?2 = 0 OR EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = p.id AND v.in_portal = 1))
@@ -121,11 +123,18 @@ extension CatalogRepository {
         }
     }
 
-    /// Deletes the product with its versions and their registrations.
+    /// Deletes the product with its versions, their registrations and the credentials those were issued,
+    /// and the team roles held on it.
     public func deleteProduct(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM products WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
-            guard db.changesCount > 0 else { return false }
+            guard try Product.filter(Column("id") == id && Column("portal_id") == portalID).fetchCount(db) == 1 else { return false }
+            for registration in try String.fetchAll(db, sql: """
+                SELECT r.id FROM application_registrations r JOIN product_versions v ON v.id = r.product_version_id WHERE v.product_id = ?
+                """, arguments: [id]) {
+                try KeyRequestRepository.deleteIssuedCredentials(registrationID: registration, in: db)
+            }
+            try db.execute(sql: "DELETE FROM team_roles WHERE entity_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM products WHERE id = ?", arguments: [id])
             try audit.record(in: db)
             return true
         }
@@ -259,6 +268,7 @@ extension CatalogRepository {
         try database.write { db in
             guard try AuthStrategy.fetchOne(db, key: id) != nil else { return .notFound }
             if try ProductVersion.filter(Column("auth_strategy_id") == id).fetchCount(db) > 0 { return .inUse }
+            if try Portal.filter(Column("default_application_auth_strategy_id") == id).fetchCount(db) > 0 { return .inUse }
             try db.execute(sql: "DELETE FROM application_auth_strategies WHERE id = ?", arguments: [id])
             try audit.record(in: db)
             return .deleted

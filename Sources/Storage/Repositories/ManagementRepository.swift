@@ -218,15 +218,15 @@ public struct ManagementRepository: Sendable {
         }
     }
 
-    /// Publishes the portal's catalog (seed 001 `publish`): every version of the given products
-    /// becomes published. Returns false for an unknown portal.
-    public func publish(portalID: String, productIDs: [String], audit: AuditEntry) throws(StorageError) -> Bool {
+    /// Publishes or unpublishes products in the portal (seed 001 `publish`): every listed version of
+    /// each product takes the given status. Returns false for an unknown portal.
+    public func publish(portalID: String, products: [(String, ProductVersion.PublishStatus)], audit: AuditEntry) throws(StorageError) -> Bool {
         try database.write { db in
             guard try Portal.fetchOne(db, key: portalID) != nil else { return false }
-            for productID in productIDs {
+            for (productID, status) in products {
                 try db.execute(sql: """
-                    UPDATE product_versions SET publish_status = 'published', updated_at = ? WHERE portal_id = ? AND product_id = ?
-                    """, arguments: [audit.at, portalID, productID])
+                    UPDATE product_versions SET publish_status = ?, updated_at = ? WHERE portal_id = ? AND product_id = ? AND in_portal = 1
+                    """, arguments: [status.rawValue, audit.at, portalID, productID])
             }
             try db.execute(sql: "UPDATE portals SET published_at = ? WHERE id = ?", arguments: [audit.at, portalID])
             try audit.record(in: db)
@@ -253,7 +253,9 @@ public struct ManagementRepository: Sendable {
 
     public static let developers = Listing(
         base: """
-            SELECT d.id, d.portal_id, d.email, d.status, d.created_at, d.updated_at,
+            SELECT d.id, d.portal_id, d.email, d.created_at, d.updated_at,
+              -- The management API knows four states: invited and unverified accounts wait like pending ones.
+              CASE WHEN d.status IN ('invited', 'unverified') THEN 'pending' ELSE d.status END AS status,
               coalesce(CASE WHEN json_valid(d.meta) THEN json_extract(d.meta, '$.full_name') END, '') AS full_name,
               (SELECT count(*) FROM applications a WHERE a.developer_id = d.id) AS application_count
             FROM developers d WHERE d.portal_id = ?1
@@ -373,8 +375,17 @@ public struct ManagementRepository: Sendable {
             "created_at": .init(.date, column: "created_at", filterable: false), "updated_at": .init(.date, column: "updated_at", filterable: false),
         ])
 
+    /// The registrations of one application: the v2 file sorts them by time and status and filters by status.
+    public static let applicationRegistrations = Listing(
+        base: registrations.base,
+        fields: [
+            "status": .init(.string, column: "status"),
+            "created_at": .init(.date, column: "created_at", filterable: false), "updated_at": .init(.date, column: "updated_at", filterable: false),
+        ])
+
     public func registrations(portalID: String, applicationID: String?, _ criteria: ListCriteria) throws(StorageError) -> ListSlice<ManagedRegistration> {
-        try database.list(Self.registrations, scope: [portalID, applicationID], criteria, as: ManagedRegistration.self)
+        try database.list(applicationID == nil ? Self.registrations : Self.applicationRegistrations,
+                          scope: [portalID, applicationID], criteria, as: ManagedRegistration.self)
     }
 
     public func registration(id: String, applicationID: String, portalID: String) throws(StorageError) -> ManagedRegistration? {

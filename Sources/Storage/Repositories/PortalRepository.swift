@@ -66,6 +66,18 @@ public struct PortalRepository: Sendable {
         }
     }
 
+    /// The portals' change counter: it moves whenever any portal is added, changed or deleted.
+    /// One cached statement outside a transaction (the hot path runs it on every request).
+    public func generation() throws(StorageError) -> Int64 {
+        do {
+            return try database.pool.unsafeRead { db in
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM change_counters WHERE name = 'portals'")) ?? 0
+            }
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
     /// `example.com:8443` → `example.com`; `[::1]:8443` → `[::1]`.
     static func hostName(of host: String) -> String {
         if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
