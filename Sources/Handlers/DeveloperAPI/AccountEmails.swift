@@ -92,6 +92,26 @@ enum AccountEmails {
         ])
     }
 
+    /// The emailed-token requests (forgot-password, resend-verification) for the request's `email`: a
+    /// token of `purpose` goes to an `eligible` account with `mail`. Known and unknown addresses do the
+    /// same work (see `AccountRepository.requestToken`); the mail is only queued.
+    static func requestToken(
+        _ request: Request, _ context: RequestContext, purpose: OneTimeToken.Purpose, lifetime: TimeInterval,
+        eligible: (Developer) -> Bool, mail: (Developer, String, Portal, String) -> OutgoingMail
+    ) throws {
+        let email = try EmailField.required(in: FormFields(request))
+        let services = context.services
+        let portal = context.portal
+        let now = services.now()
+        let tokenID = UUID().uuidString.lowercased()
+        let jwt = services.signedTokens.sign(id: tokenID, expiresAt: now.addingTimeInterval(lifetime))
+        let outcome = try services.accounts.requestToken(
+            id: tokenID, purpose: purpose, lifetime: lifetime, portalID: portal.id, email: email,
+            quota: services.settings.mailQuota, now: now, eligible: eligible,
+            mail: { mail($0, jwt, portal, context.baseURL) })
+        queued(outcome, context: context)
+    }
+
     /// After a token request: wakes the sender for queued mail, logs a throttled address (without it).
     static func queued(_ outcome: AccountRepository.TokenRequest, context: RequestContext) {
         switch outcome {

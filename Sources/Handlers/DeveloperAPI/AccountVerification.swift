@@ -35,19 +35,9 @@ enum AccountVerification {
     /// Always 204, whether or not the address has an unverified account (no account enumeration);
     /// both cases do the same work (see `PasswordReset.forgot`).
     static func resend(_ request: Request, _ context: RequestContext) throws -> Response {
-        let email = try EmailField.required(in: FormFields(request))
-        let services = context.services
-        let portal = context.portal
-        let now = services.now()
-        let lifetime = services.settings.verificationLifetime
-        let tokenID = UUID().uuidString.lowercased()
-        let jwt = services.signedTokens.sign(id: tokenID, expiresAt: now.addingTimeInterval(lifetime))
-        let outcome = try services.accounts.requestToken(
-            id: tokenID, purpose: .verifyAccount, lifetime: lifetime, portalID: portal.id, email: email,
-            quota: services.settings.mailQuota, now: now,
-            eligible: { $0.status == .unverified },
-            mail: { AccountEmails.verification(to: $0, token: jwt, portal: portal, baseURL: context.baseURL) })
-        AccountEmails.queued(outcome, context: context)
+        try AccountEmails.requestToken(
+            request, context, purpose: .verifyAccount, lifetime: context.services.settings.verificationLifetime,
+            eligible: { $0.status == .unverified }, mail: AccountEmails.verification)
         return .noContent
     }
 

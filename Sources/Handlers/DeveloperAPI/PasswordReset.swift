@@ -7,19 +7,9 @@ enum PasswordReset {
     /// unknown addresses do the same work: one write transaction that takes a share of the address's
     /// mail quota; the mail itself is only queued (the background sender delivers it).
     static func forgot(_ request: Request, _ context: RequestContext) throws -> Response {
-        let email = try EmailField.required(in: FormFields(request))
-        let services = context.services
-        let portal = context.portal
-        let now = services.now()
-        let lifetime = services.settings.resetLifetime
-        let tokenID = UUID().uuidString.lowercased()
-        let jwt = services.signedTokens.sign(id: tokenID, expiresAt: now.addingTimeInterval(lifetime))
-        let outcome = try services.accounts.requestToken(
-            id: tokenID, purpose: .resetPassword, lifetime: lifetime, portalID: portal.id, email: email,
-            quota: services.settings.mailQuota, now: now,
-            eligible: { $0.status != .rejected && $0.status != .revoked },
-            mail: { AccountEmails.passwordReset(to: $0, token: jwt, portal: portal, baseURL: context.baseURL) })
-        AccountEmails.queued(outcome, context: context)
+        try AccountEmails.requestToken(
+            request, context, purpose: .resetPassword, lifetime: context.services.settings.resetLifetime,
+            eligible: { $0.status != .rejected && $0.status != .revoked }, mail: AccountEmails.passwordReset)
         return Response(status: 200)
     }
 

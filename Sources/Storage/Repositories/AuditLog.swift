@@ -52,3 +52,20 @@ public struct AuditLogRepository: Sendable {
         try database.write { db in try entry.record(outcome: outcome, in: db) }
     }
 }
+
+extension PortalDatabase {
+    /// Runs one DELETE and, when it removed a row, records `audit` in the same transaction.
+    func deleteAudited(_ sql: String, _ arguments: StatementArguments, audit: AuditEntry) throws(StorageError) -> Bool {
+        try write { db in
+            try db.execute(sql: sql, arguments: arguments)
+            guard db.changesCount > 0 else { return false }
+            try audit.record(in: db)
+            return true
+        }
+    }
+}
+
+/// `full_name` from a developer's meta JSON (empty when absent or unreadable), as the management API shows it.
+func developerFullNameSQL(_ alias: String) -> String {
+    "coalesce(CASE WHEN json_valid(\(alias).meta) THEN json_extract(\(alias).meta, '$.full_name') END, '')"
+}

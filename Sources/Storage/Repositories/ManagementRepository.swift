@@ -256,7 +256,7 @@ public struct ManagementRepository: Sendable {
             SELECT d.id, d.portal_id, d.email, d.created_at, d.updated_at,
               -- The management API knows four states: invited and unverified accounts wait like pending ones.
               CASE WHEN d.status IN ('invited', 'unverified') THEN 'pending' ELSE d.status END AS status,
-              coalesce(CASE WHEN json_valid(d.meta) THEN json_extract(d.meta, '$.full_name') END, '') AS full_name,
+              \(developerFullNameSQL("d")) AS full_name,
               (SELECT count(*) FROM applications a WHERE a.developer_id = d.id) AS application_count
             FROM developers d WHERE d.portal_id = ?1
             """,
@@ -303,12 +303,7 @@ public struct ManagementRepository: Sendable {
 
     /// Deletes the developer with its sessions, applications, registrations and credentials.
     public func deleteDeveloper(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM developers WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
-            guard db.changesCount > 0 else { return false }
-            try audit.record(in: db)
-            return true
-        }
+        try database.deleteAudited("DELETE FROM developers WHERE id = ? AND portal_id = ?", [id, portalID], audit: audit)
     }
 
     // MARK: applications
@@ -317,7 +312,7 @@ public struct ManagementRepository: Sendable {
         base: """
             SELECT a.id, a.portal_id, a.name, a.description, a.created_at, a.updated_at, a.consumer_id AS reference_id,
               a.developer_id, d.email AS developer_email,
-              coalesce(CASE WHEN json_valid(d.meta) THEN json_extract(d.meta, '$.full_name') END, '') AS developer_name,
+              \(developerFullNameSQL("d")) AS developer_name,
               (SELECT count(*) FROM application_registrations r WHERE r.application_id = a.id) AS registration_count
             FROM applications a JOIN developers d ON d.id = a.developer_id WHERE a.portal_id = ?1
             """,
@@ -344,12 +339,7 @@ public struct ManagementRepository: Sendable {
 
     /// Deletes the application with its registrations and credentials.
     public func deleteApplication(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM applications WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
-            guard db.changesCount > 0 else { return false }
-            try audit.record(in: db)
-            return true
-        }
+        try database.deleteAudited("DELETE FROM applications WHERE id = ? AND portal_id = ?", [id, portalID], audit: audit)
     }
 
     // MARK: registrations
@@ -359,7 +349,7 @@ public struct ManagementRepository: Sendable {
         base: """
             SELECT r.id, r.portal_id, r.status, r.created_at, r.updated_at, r.application_id, a.name AS application_name,
               a.developer_id, d.email AS developer_email,
-              coalesce(CASE WHEN json_valid(d.meta) THEN json_extract(d.meta, '$.full_name') END, '') AS developer_name,
+              \(developerFullNameSQL("d")) AS developer_name,
               p.id AS product_id, p.name AS product_name, v.id AS version_id, v.name AS version_name
             FROM application_registrations r
             JOIN applications a ON a.id = r.application_id

@@ -105,7 +105,7 @@ public struct TeamRepository: Sendable {
     public static let members = Listing(
         base: """
             SELECT d.id, d.email, d.created_at, d.updated_at, d.status = 'approved' AS active,
-              coalesce(CASE WHEN json_valid(d.meta) THEN json_extract(d.meta, '$.full_name') END, '') AS full_name
+              \(developerFullNameSQL("d")) AS full_name
             FROM team_members m JOIN developers d ON d.id = m.developer_id WHERE m.team_id = ?1
             """,
         fields: [
@@ -137,12 +137,7 @@ public struct TeamRepository: Sendable {
     }
 
     public func delete(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM teams WHERE id = ? AND portal_id = ?", arguments: [id, portalID])
-            guard db.changesCount > 0 else { return false }
-            try audit.record(in: db)
-            return true
-        }
+        try database.deleteAudited("DELETE FROM teams WHERE id = ? AND portal_id = ?", [id, portalID], audit: audit)
     }
 
     public func members(teamID: String, _ criteria: ListCriteria) throws(StorageError) -> ListSlice<TeamMember> {
@@ -169,12 +164,7 @@ public struct TeamRepository: Sendable {
     }
 
     public func removeMember(teamID: String, developerID: String, audit: AuditEntry) throws(StorageError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND developer_id = ?", arguments: [teamID, developerID])
-            guard db.changesCount > 0 else { return false }
-            try audit.record(in: db)
-            return true
-        }
+        try database.deleteAudited("DELETE FROM team_members WHERE team_id = ? AND developer_id = ?", [teamID, developerID], audit: audit)
     }
 
     public func roles(teamID: String, _ criteria: ListCriteria) throws(StorageError) -> ListSlice<TeamRole> {
@@ -190,12 +180,7 @@ public struct TeamRepository: Sendable {
     }
 
     public func removeRole(id: String, teamID: String, audit: AuditEntry) throws(StorageError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM team_roles WHERE id = ? AND team_id = ?", arguments: [id, teamID])
-            guard db.changesCount > 0 else { return false }
-            try audit.record(in: db)
-            return true
-        }
+        try database.deleteAudited("DELETE FROM team_roles WHERE id = ? AND team_id = ?", [id, teamID], audit: audit)
     }
 
     /// SQL condition on a product id column: one of `developer`'s teams holds one of `roleNames` on it.
