@@ -13,7 +13,16 @@ public enum SecretToken {
     /// Hex SHA-256 of a secret: what the database keeps. Secrets are long and random, so a fast
     /// hash is enough (no dictionary to attack), and lookups stay an index probe.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { hexDigits($0) }.joined()
+        // Hex-encoded into one byte buffer: this runs on every authenticated request.
+        let digest = SHA256.hash(data: Array(secret.utf8))
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// RFC 4648 §5 base64url without padding.
@@ -24,8 +33,4 @@ public enum SecretToken {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private static func hexDigits(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-    }
 }
