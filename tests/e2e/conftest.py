@@ -240,7 +240,10 @@ class Portal:
         _LOGS.append(("portal pool log", self.pool_log))
 
         # A real SMTP server on loopback receives the portal's mail.
+        # Never the port nginx will take: a released port can be handed out again at once.
         smtp_port = free_port()
+        while smtp_port == self.public_port:
+            smtp_port = free_port()
         self.smtp = subprocess.Popen(
             ["python3", str(ROOT / "scripts" / "smtp-sink.py"), "--dir", str(self.mail_dir),
              "--port", str(smtp_port), "--fail-recipient", self.failing_recipient,
