@@ -38,7 +38,7 @@ enum AuthStrategies {
         guard case .value(let strategyName) = name, case .value(let display) = displayName, let type else {
             throw ManagementAPIError.invalid("name", "is a required field", rule: "required")
         }
-        let configs = try validConfigs(request, type: type)
+        let configs = try validConfigs(body.value("configs"), type: type)
         var strategy = AuthStrategy(name: strategyName, displayName: display, strategyType: type, configs: configs, createdAt: context.services.now())
         strategy.labels = labels
         try save(strategy, token: token, action: "auth_strategy.create", request, context)
@@ -56,8 +56,8 @@ enum AuthStrategies {
         if case .value(let display) = body.string("display_name", maxLength: 255) { strategy.displayName = display }
         strategy.labels = body.labels("labels", merging: strategy.labels)
         try body.finish()
-        if case .object(let members)? = try? JSON.parse(request.body), members.contains(where: { $0.0 == "configs" }) {
-            strategy.configs = try validConfigs(request, type: strategy.strategyType)
+        if let configs = body.value("configs") {
+            strategy.configs = try validConfigs(configs, type: strategy.strategyType)
         }
         strategy.updatedAt = context.services.now()
         try save(strategy, token: token, action: "auth_strategy.update", request, context)
@@ -98,9 +98,8 @@ enum AuthStrategies {
     /// `configs` for `type`: `{"key_auth": {"key_names": [names]}}`,
     /// `{"openid_connect": {"issuer": https URL, "scopes": [..], "auth_methods": [..], "credential_claim": [..]}}`,
     /// `{"basic_auth": {}}`. Returned as JSON text.
-    static func validConfigs(_ request: Request, type: AuthStrategy.StrategyType) throws -> String {
-        guard case .object(let members)? = try? JSON.parse(request.body), let configs = members.first(where: { $0.0 == "configs" })?.1,
-              case .object(let entries) = configs, entries.count == 1, entries[0].0 == type.rawValue, case .object(let settings) = entries[0].1
+    static func validConfigs(_ configs: JSON?, type: AuthStrategy.StrategyType) throws -> String {
+        guard case .object(let entries)? = configs, entries.count == 1, entries[0].0 == type.rawValue, case .object(let settings) = entries[0].1
         else {
             throw ManagementAPIError.invalid("configs", "must be an object with one member \"\(type.rawValue)\" holding its settings", rule: "is_object")
         }

@@ -7,6 +7,8 @@ enum ListQuery {
     static let maximumPageSize = 100
     /// Keeps `(number - 1) * size` far from overflow; no list has a million pages.
     static let maximumPageNumber = 1_000_000
+    /// Values of one `oeq`/`ocontains` filter: each becomes an SQL parameter.
+    static let maximumFilterValues = 50
 
     static func criteria(_ request: Request, _ listing: Listing) throws -> ListCriteria {
         var criteria = ListCriteria(pageSize: defaultPageSize, pageNumber: 1)
@@ -74,6 +76,10 @@ enum ListQuery {
             return nil
         }
         if kind == .boolean, value != "true", value != "false" { problem(name, "must be true or false", "is_boolean", nil); return nil }
+        if op == .oeq || op == .ocontains, value.split(separator: ",").count > maximumFilterValues {
+            problem(name, "must not list more than \(maximumFilterValues) values", "max_items", ("maximum", .int(Int64(maximumFilterValues))))
+            return nil
+        }
         return .init(field: field, op: op, value: value)
     }
 

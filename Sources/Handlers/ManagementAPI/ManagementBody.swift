@@ -39,6 +39,9 @@ struct ManagementBody {
 
     private func member(_ name: String) -> JSON? { members.first { $0.0 == name }?.1 }
 
+    /// The member `name` as parsed, for the members whose shape the operation checks itself.
+    func value(_ name: String) -> JSON? { member(name) }
+
     private mutating func problem(_ field: String, _ reason: String, rule: String?, extra: (String, JSON)? = nil) {
         problems.append(.init(field: field, reason: reason, rule: rule, source: "body", extra: extra))
     }

@@ -32,6 +32,10 @@ struct OpenAPIDocument {
             if trimmed.range(of: #"(^|[\s\[\{,:-])[&*][A-Za-z0-9_-]"#, options: .regularExpression) != nil {
                 return .failure(Problem(reason: "uses YAML anchors or aliases, which are not accepted"))
             }
+            // The YAML loader recurses per level: bound flow nesting (`[[[…`) as the JSON parser does.
+            guard flowDepth(trimmed) <= JSON.Limits.request.depth else {
+                return .failure(Problem(reason: "nests deeper than \(JSON.Limits.request.depth) levels"))
+            }
             do {
                 guard let loaded = try Yams.load(yaml: trimmed) as? [String: Any] else { return .failure(Problem(reason: "is not a YAML mapping")) }
                 root = loaded
@@ -57,6 +61,24 @@ struct OpenAPIDocument {
             count + ((item as? [String: Any])?.keys.filter { methods.contains($0) }.count ?? 0)
         }
         return .success(OpenAPIDocument(title: title, version: version, specVersion: specVersion, operationCount: operations))
+    }
+}
+
+extension OpenAPIDocument {
+    /// The deepest nesting of `[`/`{` in the text. Quotes are not tracked on purpose: a stray `'` in a
+    /// plain scalar must not hide real flow collections; brackets inside strings only overcount.
+    static func flowDepth(_ text: String) -> Int {
+        var depth = 0, deepest = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
     }
 }
 

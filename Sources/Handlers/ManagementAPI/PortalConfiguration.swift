@@ -31,9 +31,9 @@ enum PortalConfiguration {
 
     private static func change(_ request: Request, _ context: RequestContext, merge: Bool) throws -> Response {
         let access = try ManagementAccess.require(.editor, portalID: try request.uuidParameter("portalId"), request, context)
-        var body = try ManagementBody(request, allowed: ["data"])
+        let body = try ManagementBody(request, allowed: ["data"])
         try body.finish()
-        guard case .object(let outer)? = try? JSON.parse(request.body), case .object(let given)? = outer.first(where: { $0.0 == "data" })?.1 else {
+        guard case .object(let given)? = body.value("data") else {
             throw ManagementAPIError.invalid("data", "is a required object", rule: "required")
         }
         var portal = access.portal
@@ -61,7 +61,7 @@ enum PortalConfiguration {
         }
         portal.configuration = text
         portal.updatedAt = context.services.now()
-        switch try context.services.management.updatePortal(portal, audit: access.audit("portal.configuration.update", "portal", portal.id)) {
+        switch try context.services.management.savePortal(portal, audit: access.audit("portal.configuration.update", "portal", portal.id)) {
         case .success: return .json(.object([("data", data(of: portal))]))
         case .failure: throw ManagementAPIError.conflict("The portal conflicts with another portal")
         }

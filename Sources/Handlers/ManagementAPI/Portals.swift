@@ -44,7 +44,7 @@ enum Portals {
         let audit = AuditEntry(
             portalID: portal.id, tokenID: token.id, action: "portal.create", targetType: "portal", targetID: portal.id,
             clientAddress: request.remoteAddress, at: now)
-        let created = try conflictChecked(services.management.createPortal(portal, audit: audit))
+        let created = try conflictChecked(services.management.savePortal(portal, audit: audit))
         // Every portal starts with the default theme's files, as at migration time.
         _ = try services.files.addMissing(portalID: portal.id, files: PageRenderer.defaultThemeFiles, now: now)
         context.logger.info("portal created", metadata: ["portal.id": "\(portal.id)", "token.id": "\(token.id)"])
@@ -67,7 +67,7 @@ enum Portals {
         try apply(&body, to: &portal, context)
         try body.finish()
         portal.updatedAt = context.services.now()
-        let updated = try conflictChecked(context.services.management.updatePortal(portal, audit: access.audit("portal.update", "portal", portal.id)))
+        let updated = try conflictChecked(context.services.management.savePortal(portal, audit: access.audit("portal.update", "portal", portal.id)))
         return .json(updated.json(context))
     }
 
@@ -98,9 +98,9 @@ enum Portals {
     /// file's PublishAPIProductPayload): sets every listed version of those products; 204.
     static func publish(_ request: Request, _ context: RequestContext) throws -> Response {
         let access = try ManagementAccess.require(.editor, portalID: try request.uuidParameter("portalId"), request, context)
-        var body = try ManagementBody(request, allowed: ["api_products"])
+        let body = try ManagementBody(request, allowed: ["api_products"])
         try body.finish()
-        guard case .object(let members)? = try? JSON.parse(request.body), case .object(let products)? = members.first(where: { $0.0 == "api_products" })?.1 else {
+        guard case .object(let products)? = body.value("api_products") else {
             throw ManagementAPIError.invalid("api_products", "is a required object of product ids", rule: "required")
         }
         var changes: [(String, ProductVersion.PublishStatus)] = []

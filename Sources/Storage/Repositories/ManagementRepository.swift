@@ -153,25 +153,15 @@ public struct ManagementRepository: Sendable {
         case nameTaken, domainTaken
     }
 
-    /// Inserts `portal`; a taken name or domain is a conflict.
-    public func createPortal(_ portal: Portal, audit: AuditEntry) throws(StorageError) -> Result<ManagedPortal, PortalConflict> {
+    /// Inserts or saves `portal` (already merged with the change); a name or domain another portal has
+    /// is a conflict.
+    public func savePortal(_ portal: Portal, audit: AuditEntry) throws(StorageError) -> Result<ManagedPortal, PortalConflict> {
         try database.write { db in
             if let conflict = try Self.conflict(for: portal, in: db) { return .failure(conflict) }
-            try portal.insert(db)
+            try portal.save(db)
             try audit.record(in: db)
-            guard let created = try Self.portal(id: portal.id, in: db) else { throw StorageError(kind: .other, message: "portal vanished") }
-            return .success(created)
-        }
-    }
-
-    /// Saves `portal` (already merged with the change); a name or domain another portal has is a conflict.
-    public func updatePortal(_ portal: Portal, audit: AuditEntry) throws(StorageError) -> Result<ManagedPortal, PortalConflict> {
-        try database.write { db in
-            if let conflict = try Self.conflict(for: portal, in: db) { return .failure(conflict) }
-            try portal.update(db)
-            try audit.record(in: db)
-            guard let updated = try Self.portal(id: portal.id, in: db) else { throw StorageError(kind: .other, message: "portal vanished") }
-            return .success(updated)
+            guard let saved = try Self.portal(id: portal.id, in: db) else { throw StorageError(kind: .other, message: "portal vanished") }
+            return .success(saved)
         }
     }
 
