@@ -58,19 +58,16 @@ public struct KeyRequestRepository: Sendable {
             let total = try request.fetchCount(db)
             request = request.order(Column("created_at").desc, Column("id"))
             if let page { request = request.limit(pageSize, offset: max(0, page - 1) * pageSize) }
-            let items = try request.fetchAll(db).compactMap { try Self.load($0, in: db) }
+            // Requests of one developer or one version share what is looked up for them (`p=-1` lists all).
+            var cache = LoadCache()
+            let items = try Row.fetchAll(db, request).compactMap { try Self.load($0, cache: &cache, in: db) }
             return (items, page == nil ? (total > 0 ? 1 : 0) : (total + pageSize - 1) / pageSize)
         }
     }
 
     /// The key request `id` of `portalID`.
     public func find(id: String, portalID: String) throws(StorageError) -> KeyRequest? {
-        try database.read { db in
-            guard let registration = try ApplicationRegistration
-                .filter(Column("id") == id && Column("portal_id") == portalID).fetchOne(db)
-            else { return nil }
-            return try Self.load(registration, in: db)
-        }
+        try database.read { db in try Self.load(id: id, portalID: portalID, in: db) }
     }
 
     /// What a new key request names.
@@ -179,11 +176,8 @@ public struct KeyRequestRepository: Sendable {
         issue: (ProductVersion.AuthStrategy) -> IssuedCredential, mail: (KeyRequest, IssuedCredential) -> OutgoingMail
     ) throws(StorageError) -> Result<(KeyRequest, IssuedCredential), ApprovalRefusal> {
         try database.write { db in
-            guard let registration = try ApplicationRegistration
-                .filter(Column("id") == id && Column("portal_id") == portalID).fetchOne(db),
-                var request = try Self.load(registration, in: db)
-            else { return .failure(.notFound) }
-            guard registration.status != .approved else { return .failure(.alreadyApproved) }
+            guard var request = try Self.load(id: id, portalID: portalID, in: db) else { return .failure(.notFound) }
+            guard request.registration.status != .approved else { return .failure(.alreadyApproved) }
             guard request.version.publishStatus == .published, request.version.applicationRegistrationEnabled, request.version.inPortal else {
                 return .failure(.versionClosed)
             }
@@ -227,31 +221,61 @@ public struct KeyRequestRepository: Sendable {
         }
     }
 
-    private static func load(_ registration: ApplicationRegistration, in db: Database) throws -> KeyRequest? {
-        guard let application = try DeveloperApplication.fetchOne(db, key: registration.applicationID),
-              let developer = try Developer.fetchOne(db, key: application.developerID),
-              let version = try ProductVersion.fetchOne(db, key: registration.productVersionID),
-              let product = try Product.fetchOne(db, key: version.productID)
+    /// What `load` looked up already, by id.
+    private struct LoadCache {
+        var versions: [String: (ProductVersion, Product)] = [:]
+        var credentials: [String: ([(credentialID: String, versionID: String)], [(versionID: String, credential: ApplicationCredential, redirectURI: String, description: String)])] = [:]
+    }
+
+    /// The key request `id` of `portalID`.
+    private static func load(id: String, portalID: String, in db: Database) throws -> KeyRequest? {
+        guard let row = try Row.fetchOne(db, ApplicationRegistration.filter(Column("id") == id && Column("portal_id") == portalID))
         else { return nil }
-        let fields = try String.fetchOne(
-            db, sql: "SELECT request_fields FROM application_registrations WHERE id = ?", arguments: [registration.id]) ?? "{}"
+        var cache = LoadCache()
+        return try load(row, cache: &cache, in: db)
+    }
+
+    /// A key request from its registration's row (which carries `request_fields`).
+    private static func load(_ row: Row, cache: inout LoadCache, in db: Database) throws -> KeyRequest? {
+        let registration = try ApplicationRegistration(row: row)
+        guard let application = try DeveloperApplication.fetchOne(db, key: registration.applicationID),
+              let developer = try Developer.fetchOne(db, key: application.developerID)
+        else { return nil }
+        if cache.versions[registration.productVersionID] == nil,
+           let version = try ProductVersion.fetchOne(db, key: registration.productVersionID),
+           let product = try Product.fetchOne(db, key: version.productID) {
+            cache.versions[version.id] = (version, product)
+        }
+        guard let (version, product) = cache.versions[registration.productVersionID] else { return nil }
+        if cache.credentials[developer.id] == nil {
+            cache.credentials[developer.id] = try credentials(of: developer.id, in: db)
+        }
+        let (keys, clients) = cache.credentials[developer.id] ?? ([], [])
+        return KeyRequest(
+            registration: registration, fields: row["request_fields"] ?? "{}", application: application, developer: developer,
+            version: version, product: product, developerKeys: keys, developerClients: clients)
+    }
+
+    /// The key-auth credentials approvals issued to a developer and the OAuth2 clients of their
+    /// approved applications, by product version.
+    private static func credentials(of developerID: String, in db: Database) throws
+        -> ([(credentialID: String, versionID: String)], [(versionID: String, credential: ApplicationCredential, redirectURI: String, description: String)])
+    {
         let keys = try Row.fetchAll(db, sql: """
             SELECT k.id, r.product_version_id FROM key_auth_credentials k
             JOIN application_registrations r ON r.id = k.registration_id
             WHERE k.developer_id = ? ORDER BY k.created_at, k.id
-            """, arguments: [developer.id]).map { (credentialID: $0[0] as String, versionID: $0[1] as String) }
+            """, arguments: [developerID]).map { (credentialID: $0[0] as String, versionID: $0[1] as String) }
         let clients = try Row.fetchAll(db, sql: """
             SELECT c.*, r.product_version_id AS version_id, a.redirect_uri AS app_redirect_uri, a.description AS app_description
             FROM application_credentials c
             JOIN applications a ON a.id = c.application_id
             JOIN application_registrations r ON r.application_id = a.id AND r.status = 'approved'
             WHERE a.developer_id = ? ORDER BY c.created_at, c.id
-            """, arguments: [developer.id]).map { row in
+            """, arguments: [developerID]).map { row in
             (versionID: row["version_id"] as String, credential: try ApplicationCredential(row: row),
              redirectURI: row["app_redirect_uri"] as String, description: row["app_description"] as String)
         }
-        return KeyRequest(
-            registration: registration, fields: fields, application: application, developer: developer, version: version,
-            product: product, developerKeys: keys, developerClients: clients)
+        return (keys, clients)
     }
 }
