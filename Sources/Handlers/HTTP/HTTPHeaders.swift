@@ -39,6 +39,8 @@ extension HTTPHeaders {
     /// `value` without CR and LF, so it cannot start another header line (HTTP or mail).
     /// Filtered scalar by scalar: "\r\n" is a single Character in Swift.
     public static func singleLine(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
+        // Nearly every value has neither: check the bytes before filtering scalars.
+        guard value.utf8.contains(where: { $0 == 0x0d || $0 == 0x0a }) else { return value }
+        return String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
     }
 }

@@ -77,7 +77,7 @@ public struct Request: Sendable {
         return nil
     }
 
-    private static func cookieValue<Bytes: Collection>(_ wanted: [UInt8], in bytes: Bytes) -> String? where Bytes.Element == UInt8, Bytes.Index == Int {
+    private static func cookieValue(_ wanted: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "=")
         var start = bytes.startIndex
         while start < bytes.endIndex {

@@ -43,9 +43,7 @@ enum CGIMessage {
         var hasLength = false
         for (name, value) in response.headers {
             if name == "content-length" { hasLength = true }
-            // Most values have no CR or LF: check the bytes before filtering scalars.
-            let safe = value.utf8.contains(where: { $0 == 0x0d || $0 == 0x0a }) ? HTTPHeaders.singleLine(value) : value
-            head += canonicalName(name) + ": " + safe + "\r\n"
+            head += canonicalName(name) + ": " + HTTPHeaders.singleLine(value) + "\r\n"
         }
         if !hasLength, response.status != 204, response.status != 304 {
             head += "Content-Length: \(response.body.count)\r\n"

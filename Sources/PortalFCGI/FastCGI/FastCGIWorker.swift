@@ -198,24 +198,18 @@ final class FastCGIWorker: @unchecked Sendable {
     static func readBody(_ request: UnsafeMutablePointer<FCGX_Request>, limit: Int, expected: Int) -> [UInt8]? {
         var body: [UInt8] = []
         body.reserveCapacity(min(max(expected, 0), limit))
-        let chunkSize = 16_384
-        while true {
-            // Read straight into the body's storage: no zeroed buffer, no per-byte copy.
-            let before = body.count
-            body.append(contentsOf: repeatElement(0, count: chunkSize))
-            let count = body.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress.map { base in
-                    base.advanced(by: before).withMemoryRebound(to: CChar.self, capacity: chunkSize) {
-                        FCGX_GetStr($0, Int32(chunkSize), request.pointee.in)
-                    }
-                } ?? 0
+        // An uninitialised stack chunk (no zeroing), appended as bytes (no per-byte conversion).
+        let complete = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16_384) { chunk -> Bool in
+            while true {
+                let count = Int(FCGX_GetStr(chunk.baseAddress, Int32(chunk.count), request.pointee.in))
+                if count <= 0 { return true }
+                guard body.count + count <= limit else { return false }
+                body.append(contentsOf: UnsafeRawBufferPointer(start: chunk.baseAddress, count: count))
             }
-            body.removeLast(chunkSize - max(0, Int(count)))
-            if count <= 0 { break }
-            if body.count > limit {
-                discardInput(request)
-                return nil
-            }
+        }
+        guard complete else {
+            discardInput(request)
+            return nil
         }
         return body
     }

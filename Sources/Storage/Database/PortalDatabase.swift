@@ -62,19 +62,24 @@ public final class PortalDatabase: Sendable {
     /// Checks the database answers a query on its schema (for the health endpoint): false when the
     /// file is unreadable or not migrated.
     public func ping() -> Bool {
-        do {
-            // One statement needs no snapshot: skip the BEGIN/COMMIT of `read`, reuse the statement.
-            let one = try pool.unsafeRead { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM portals")) }
-            return one != nil
-        } catch {
-            return false
-        }
+        let one = try? readStatement { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM portals")) }
+        return one != nil
     }
 
     /// Runs `body` in a read-only snapshot.
     func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
         do {
             return try pool.read(body)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
+    /// Runs `body` on a reader without a transaction: for one statement, which needs no snapshot. The hot
+    /// path uses it with cached statements to skip BEGIN/COMMIT and re-preparing.
+    func readStatement<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try pool.unsafeRead(body)
         } catch {
             throw StorageError(error)
         }

@@ -69,12 +69,8 @@ public struct PortalRepository: Sendable {
     /// The portals' change counter: it moves whenever any portal is added, changed or deleted.
     /// One cached statement outside a transaction (the hot path runs it on every request).
     public func generation() throws(StorageError) -> Int64 {
-        do {
-            return try database.pool.unsafeRead { db in
-                try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM change_counters WHERE name = 'portals'")) ?? 0
-            }
-        } catch {
-            throw StorageError(error)
+        try database.readStatement { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM change_counters WHERE name = 'portals'")) ?? 0
         }
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -21,7 +20,7 @@ public struct ProjectTokenRepository: Sendable {
     /// the secret's SHA-256 (an index probe), then compared in constant time. Records the use.
     public func authenticate(secret: String, now: Date) throws(StorageError) -> ProjectToken? {
         let hash = SecretToken.hash(secret)
-        let found = try database.read { db in
+        let found = try database.readStatement { db in
             try ProjectToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM project_tokens WHERE secret_hash = ?"), arguments: [hash])
         }
         guard var token = found, Self.constantTimeEqual(token.secretHash, hash) else { return nil }

@@ -53,23 +53,18 @@ public struct SessionRepository: Sendable {
         let hash = SecretToken.hash(token)
         // The hot path of every authenticated request: one cached statement, no transaction, the
         // session and its developer from one row (the developer's columns, then the session's as s_*).
-        let found: (Session, Developer)?
-        do {
-            found = try database.pool.unsafeRead { db -> (Session, Developer)? in
-                let statement = try db.cachedStatement(sql: """
-                    SELECT d.*, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
-                    FROM sessions s JOIN developers d ON d.id = s.developer_id
-                    WHERE s.token_hash = ? AND s.portal_id = ?
-                    """)
-                guard let row = try Row.fetchOne(statement, arguments: [hash, portalID]) else { return nil }
-                let developer = try Developer(row: row)
-                let session = Session(
-                    tokenHash: hash, developerID: developer.id, portalID: portalID, createdAt: row["s_created_at"],
-                    lastSeenAt: row["s_last_seen_at"], expiresAt: row["s_expires_at"])
-                return (session, developer)
-            }
-        } catch {
-            throw StorageError(error)
+        let found = try database.readStatement { db -> (Session, Developer)? in
+            let statement = try db.cachedStatement(sql: """
+                SELECT d.*, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
+                FROM sessions s JOIN developers d ON d.id = s.developer_id
+                WHERE s.token_hash = ? AND s.portal_id = ?
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [hash, portalID]) else { return nil }
+            let developer = try Developer(row: row)
+            let session = Session(
+                tokenHash: hash, developerID: developer.id, portalID: portalID, createdAt: row["s_created_at"],
+                lastSeenAt: row["s_last_seen_at"], expiresAt: row["s_expires_at"])
+            return (session, developer)
         }
         guard let (session, developer) = found else { return nil }
         let idleDeadline = session.lastSeenAt.addingTimeInterval(lifetime.idleTimeout)
