@@ -12,5 +12,5 @@ public struct RequestContext: Sendable {
 extension RequestContext {
     /// The portal's public base URL (`https://host[:port]`), for every absolute URL the portal writes.
     /// Built from configuration and the portal's stored domain, never from request headers.
-    public var baseURL: String { services.settings.publicOrigin.baseURL(for: portal) }
+    public var baseURL: String { services.baseURL(for: portal) }
 }

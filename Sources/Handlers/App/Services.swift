@@ -145,4 +145,10 @@ public final class Services: Sendable {
         self.settings = settings
         self.now = now
     }
+
+    /// The public base URL (`https://host[:port]`) of `portal`, for every absolute URL written about it:
+    /// from configuration and the portal's stored domain, never from request headers.
+    public func baseURL(for portal: Portal) -> String {
+        settings.publicOrigin.baseURL(for: portal)
+    }
 }

@@ -37,13 +37,13 @@ enum KeyRequests {
             guard text == "true" || text == "false" else { throw HTTPError(400, "approved must be true or false") }
             approved = text == "true"
         }
-        let (items, pages) = try context.services.keyRequests.list(portalID: org, approved: approved, page: page, pageSize: pageSize)
+        let (items, pages) = try context.services.keyRequests.list(portalID: org.id, approved: approved, page: page, pageSize: pageSize)
         return .json(.object([("Data", .array(items.map(\.keyRequestJSON))), ("Pages", .int(Int64(pages)))]))
     }
 
     static func show(_ request: Request, _ context: RequestContext) throws -> Response {
         let org = try organisation(.viewer, request, context)
-        guard let found = try context.services.keyRequests.find(id: request.parameters["id"] ?? "", portalID: org) else {
+        guard let found = try context.services.keyRequests.find(id: request.parameters["id"] ?? "", portalID: org.id) else {
             throw HTTPError(404, "Key request not found")
         }
         return .json(found.keyRequestJSON)
@@ -67,7 +67,7 @@ enum KeyRequests {
         let result: Result<String, KeyRequestRepository.CreationRefusal>
         do {
             result = try services.keyRequests.create(.init(
-                portalID: org, developerID: developerID, versionID: versionID, applicationID: body.string("application_id"),
+                portalID: org.id, developerID: developerID, versionID: versionID, applicationID: body.string("application_id"),
                 applicationName: String(name.prefix(255)), fields: fields, now: services.now()))
         } catch {
             throw error.kind == .uniqueViolation ? HTTPError(409, "This application already requested this plan") : error
@@ -90,7 +90,7 @@ enum KeyRequests {
         let id = request.parameters["id"] ?? ""
         let body = try KeyRequestBody(request.body)
         let services = context.services
-        guard let existing = try services.keyRequests.find(id: id, portalID: org) else { throw HTTPError(404, "Key request not found") }
+        guard let existing = try services.keyRequests.find(id: id, portalID: org.id) else { throw HTTPError(404, "Key request not found") }
         var revoke = false
         switch body.document["approved"] {
         case nil, .null?: break
@@ -100,7 +100,7 @@ enum KeyRequests {
             revoke = isApproved && !approved
         default: throw HTTPError(400, "approved must be true or false")
         }
-        guard try services.keyRequests.update(id: id, portalID: org, fields: try body.fields(), revoke: revoke, now: services.now()) else {
+        guard try services.keyRequests.update(id: id, portalID: org.id, fields: try body.fields(), revoke: revoke, now: services.now()) else {
             throw HTTPError(404, "Key request not found")
         }
         return ok(id)
@@ -109,7 +109,7 @@ enum KeyRequests {
     /// Deleting needs the admin role (DESIGN.md: admins do the destructive operations).
     static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
         let org = try organisation(.admin, request, context)
-        guard try context.services.keyRequests.delete(id: request.parameters["id"] ?? "", portalID: org) else {
+        guard try context.services.keyRequests.delete(id: request.parameters["id"] ?? "", portalID: org.id) else {
             throw HTTPError(404, "Key request not found")
         }
         return .json(.object([("Status", .string("OK")), ("Message", .string("Data deleted")), ("Meta", .null)]))
@@ -121,9 +121,10 @@ enum KeyRequests {
     static func approve(_ request: Request, _ context: RequestContext) throws -> Response {
         let org = try organisation(.editor, request, context)
         let services = context.services
-        let baseURL = context.baseURL
+        // Links go to the org's portal, not to whichever host the admin called.
+        let baseURL = services.baseURL(for: org)
         let outcome = try services.keyRequests.approve(
-            id: request.parameters["id"] ?? "", portalID: org, now: services.now(),
+            id: request.parameters["id"] ?? "", portalID: org.id, now: services.now(),
             issue: { strategy in
                 switch strategy {
                 case .keyAuth: .key(SecretToken.generate())
@@ -159,13 +160,16 @@ enum KeyRequests {
         .json(.object([("Status", .string("OK")), ("Message", .string(id)), ("Meta", .null)]))
     }
 
-    /// The org (portal) the request acts on, after checking the token's role there.
-    private static func organisation(_ role: ProjectToken.Role, _ request: Request, _ context: RequestContext) throws -> String {
+    /// The org (portal) the request acts on, after checking the token's role there: the token's own
+    /// portal, whatever host was called, or for a root token the host's.
+    private static func organisation(_ role: ProjectToken.Role, _ request: Request, _ context: RequestContext) throws -> Portal {
         let token = try AdminAuthentication.requireToken(request, services: context.services)
-        let org = token.portalID ?? context.portal.id
-        guard token.allows(role, on: org) else {
+        let orgID = token.portalID ?? context.portal.id
+        guard token.allows(role, on: orgID) else {
             throw HTTPError(403, "This token's role (\(token.role.rawValue)) may not do this; it needs \(role.rawValue)")
         }
+        if orgID == context.portal.id { return context.portal }
+        guard let org = try context.services.portals.find(id: orgID) else { throw HTTPError(401, "Invalid, expired or revoked project token") }
         return org
     }
 }

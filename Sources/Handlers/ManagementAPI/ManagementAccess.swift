@@ -34,7 +34,7 @@ struct ManagementAccess {
 
     /// The public base URL of the portal being managed (mail to its developers links there, whatever
     /// host the admin called).
-    var portalBaseURL: String { context.services.settings.publicOrigin.baseURL(for: portal) }
+    var portalBaseURL: String { context.services.baseURL(for: portal) }
 
     /// The audit entry of a write by this caller.
     func audit(_ action: String, _ targetType: String, _ targetID: String) -> AuditEntry {
