@@ -17,13 +17,14 @@ public struct ProjectTokenRepository: Sendable {
     }
 
     /// The live token whose secret is `secret`, or nil when unknown, deleted or expired. Looked up by
-    /// the secret's SHA-256 (an index probe), then compared in constant time. Records the use.
+    /// the secret's SHA-256 (an index probe): the secret itself is never compared, and the hash of a
+    /// 256-bit random secret tells a timing observer nothing. Records the use.
     public func authenticate(secret: String, now: Date) throws(StorageError) -> ProjectToken? {
         let hash = SecretToken.hash(secret)
         let found = try database.readStatement { db in
             try ProjectToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM project_tokens WHERE secret_hash = ?"), arguments: [hash])
         }
-        guard var token = found, Self.constantTimeEqual(token.secretHash, hash) else { return nil }
+        guard var token = found else { return nil }
         if let validDate = token.validDate, validDate <= now { return nil }
         if token.lastUsedDate.map({ now.timeIntervalSince($0) >= Self.touchInterval }) ?? true {
             try database.write { db in
@@ -58,11 +59,5 @@ public struct ProjectTokenRepository: Sendable {
             }
             return db.changesCount > 0
         }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
