@@ -8,6 +8,11 @@ enum PasswordAttempts {
     /// counted per address, known or not.
     static func verify(_ password: String, email: String, developer: Developer?, context: RequestContext) throws -> Bool {
         let services = context.services
+        guard email.utf8.count <= 254 else {
+            // No account can have a longer address: refuse like a wrong password, without storing it.
+            services.passwords.verifyDecoy(password)
+            return false
+        }
         let portalID = context.portal.id
         let now = services.now()
         let verdict = try services.loginThrottle.check(portalID: portalID, email: email, now: now)

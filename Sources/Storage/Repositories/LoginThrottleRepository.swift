@@ -47,11 +47,11 @@ public struct LoginThrottleRepository: Sendable {
         case locked(retryAfter: Int)
     }
 
-    /// Whether `email` of `portalID` may try a password now. A read.
+    /// Whether `email` of `portalID` may try a password now. One cached statement (every login runs it).
     public func check(portalID: String, email: String, now: Date) throws(StorageError) -> Verdict {
-        let row = try database.read { db in
+        let row = try database.readStatement { db in
             try Row.fetchOne(
-                db, sql: "SELECT locked_until, last_failure_at FROM login_failures WHERE portal_id = ? AND email = ?",
+                db.cachedStatement(sql: "SELECT locked_until FROM login_failures WHERE portal_id = ? AND email = ?"),
                 arguments: [portalID, email])
         }
         guard let row else { return .allowed(hasFailures: false) }
