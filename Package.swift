@@ -21,6 +21,8 @@ let package = Package(
         // System libraries from Debian's -dev packages.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // GitHub-flavoured markdown of custom pages (Debian ships no .pc file for the extensions).
+        .systemLibrary(name: "CCMarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
         .target(
             name: "Storage",
@@ -34,6 +36,7 @@ let package = Package(
         .target(
             name: "Templates",
             dependencies: [
+                "CCMarkGFM",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),

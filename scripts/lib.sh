@@ -12,6 +12,7 @@ PORTAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages the portal needs to build, run and test.
 PORTAL_PACKAGES=(
     nginx python3 libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
+    libcmark-gfm-extensions-dev libxml2
     pkg-config openssl ca-certificates curl sqlite3
 )
 

@@ -5,8 +5,9 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-/// Renders the portal's HTML pages from mustache templates. `{{x}}` escapes HTML; the templates
-/// use the triple form nowhere, so every value that reaches a page is escaped.
+/// Renders the portal's HTML pages from mustache templates. `{{x}}` escapes HTML; the triple form
+/// appears once, for a custom page's markdown rendered by cmark-gfm in safe mode (`Markdown`), so every
+/// other value that reaches a page is escaped.
 public struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
@@ -53,10 +54,29 @@ public struct HomePage: PageModel {
     public static let templateName = "home"
     public let portalName: String
     public let baseURL: String
+    /// The appearance's catalog text, when set.
+    public let catalogHeader: String?
+    public let catalogWelcome: String?
 
-    public init(portalName: String, baseURL: String) {
+    public init(portalName: String, baseURL: String, catalogHeader: String? = nil, catalogWelcome: String? = nil) {
         self.portalName = portalName
         self.baseURL = baseURL
+        self.catalogHeader = catalogHeader
+        self.catalogWelcome = catalogWelcome
+    }
+}
+
+/// A custom page (seed 001 pages): its title and its markdown rendered to safe HTML.
+public struct CustomPage: PageModel {
+    public static let templateName = "page"
+    public let portalName: String
+    public let title: String
+    public let html: String
+
+    public init(portalName: String, title: String, html: String) {
+        self.portalName = portalName
+        self.title = title
+        self.html = html
     }
 }
 

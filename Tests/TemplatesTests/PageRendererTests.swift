@@ -6,7 +6,7 @@ import Testing
 @Suite struct PageRendererTests {
     @Test func everyTemplateParses() throws {
         let renderer = try PageRenderer()
-        #expect(renderer.templateNames == ["error", "home", "layout"])
+        #expect(renderer.templateNames == ["error", "home", "layout", "page"])
         #expect(renderer.templateNames == DefaultTheme.templates.keys.sorted())
     }
 
@@ -20,11 +20,29 @@ import Testing
         }
     }
 
-    @Test func themeNeverRendersUnescapedValues() {
+    /// Only the custom page places a value unescaped: its markdown, rendered by cmark-gfm in safe mode.
+    @Test func themeNeverRendersUnescapedValuesButSafeMarkdown() {
         for (name, text) in DefaultTheme.templates {
-            #expect(!text.contains("{{{"), "\(name) uses {{{…}}}")
+            let triples = text.matches(of: /\{\{\{\s*([A-Za-z]+)\s*\}\}\}/).map { String($0.output.1) }
+            #expect(triples == (name == "page" ? ["html"] : []), "\(name) uses {{{…}}} for \(triples)")
             #expect(!text.contains("{{&"), "\(name) uses {{&…}}")
         }
+    }
+
+    @Test func customPageRendersTitleAndMarkdownHTML() throws {
+        let html = try PageRenderer().render(CustomPage(portalName: "Acme", title: "Getting <started>", html: Markdown.html("# Hi\n\n**bold**")))
+        #expect(html.contains("<title>Getting &lt;started&gt; · Acme</title>"))
+        #expect(html.contains("<h1>Hi</h1>"))
+        #expect(html.contains("<strong>bold</strong>"))
+    }
+
+    @Test func homeShowsTheCatalogTextAndLinksTheThemeStylesheet() throws {
+        let html = try PageRenderer().render(HomePage(portalName: "Acme", baseURL: "https://a.test", catalogHeader: "All our APIs", catalogWelcome: "Welcome <b>"))
+        #expect(html.contains("<h2>All our APIs</h2>"))
+        #expect(html.contains("<p>Welcome &lt;b&gt;</p>"))
+        #expect(html.contains(#"<link rel="stylesheet" href="/assets/theme.css">"#))
+        let plain = try PageRenderer().render(HomePage(portalName: "Acme", baseURL: "https://a.test"))
+        #expect(!plain.contains("class=\"hero\""))
     }
 
     @Test func homeRendersPortalNameAndBaseURL() throws {
@@ -41,7 +59,7 @@ import Testing
         #expect(html.hasPrefix("<!doctype html>"))
         #expect(html.contains("<title>Welcome · Acme APIs</title>"))
         #expect(html.contains(#"<header><a href="/">Acme APIs</a></header>"#))
-        #expect(html.contains("<footer>Acme APIs developer portal</footer>"))
+        #expect(html.contains("<footer>Acme APIs</footer>"))
         #expect(html.contains("</html>"))
         // The page's body lands inside the layout's <main>.
         let main = try #require(html.firstRange(of: "<main>"))
@@ -72,6 +90,6 @@ import Testing
         let html = try PageRenderer().render(ErrorPage(
             portalName: "Acme", status: 400, title: "Bad Request", message: "<b>bad</b> \"input\""))
         #expect(html.contains("<p>&lt;b&gt;bad&lt;/b&gt; &quot;input&quot;</p>"))
-        #expect(html.contains("<footer>Acme developer portal</footer>"))
+        #expect(html.contains("<footer>Acme</footer>"))
     }
 }

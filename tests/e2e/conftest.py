@@ -60,6 +60,9 @@ TEST_CONFIG = {
     "default_portal": {"name": "Developer Portal", "domain": "localhost"},
     # verify-domain reads CNAMEs from this file (relative to the config), which tests write as they go.
     "dns": {"stub_file": "dns-stub.json"},
+    # Audit-log webhook retries back off to at most this (production default 300 s), so a test that
+    # takes its receiver down sees the next attempt within seconds of bringing it back.
+    "audit_delivery": {"max_backoff_seconds": 2},
 }
 
 

@@ -63,6 +63,12 @@ public struct Application: Sendable {
         var request = try Request(raw)
         switch router.match(method: request.method, segments: request.segments) {
         case .notFound:
+            // Any other page path may be a custom page of the portal (GET and HEAD only).
+            if family == .site, request.method == "GET" || request.method == "HEAD", !request.path.hasPrefix("/api/"),
+               let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames),
+               let page = try CustomPages.respond(request, RequestContext(services: services, portal: portal, logger: logger)) {
+                return page
+            }
             throw HTTPError(404, "Not found")
         case .methodNotAllowed(let allowed):
             throw HTTPError(405, "Method not allowed", headers: HTTPHeaders([("Allow", allowed.joined(separator: ", "))]))

@@ -4,11 +4,12 @@ import Storage
 import Synchronization
 
 /// The worker's background thread: delivers queued mail (at once when a handler calls `wakeMail`,
-/// else every few seconds for retries) and purges expired rows now and then. Handlers only enqueue;
+/// else every few seconds for retries), sends audit entries to webhooks, and purges expired rows now and then. Handlers only enqueue;
 /// SMTP never runs on a request thread. The worker starts it and, when draining, stops and joins it.
 public final class BackgroundWork: Sendable {
     private let mailer: Mailer
     private let housekeeping: Housekeeping
+    private let auditWebhooks: AuditWebhookSender
     private let throttle: LoginThrottlePolicy
     private let quota: MailQuota
     private let logger: Logger
@@ -28,8 +29,9 @@ public final class BackgroundWork: Sendable {
     /// Seconds between housekeeping runs.
     static let housekeepingInterval: TimeInterval = 600
 
-    init(mailer: Mailer, housekeeping: Housekeeping, throttle: LoginThrottlePolicy, quota: MailQuota, logger: Logger) {
+    init(mailer: Mailer, housekeeping: Housekeeping, auditWebhooks: AuditWebhookSender, throttle: LoginThrottlePolicy, quota: MailQuota, logger: Logger) {
         self.mailer = mailer
+        self.auditWebhooks = auditWebhooks
         self.housekeeping = housekeeping
         self.throttle = throttle
         self.quota = quota
@@ -51,8 +53,8 @@ public final class BackgroundWork: Sendable {
         thread.start()
     }
 
-    /// Asks the loop to deliver due mail now.
-    public func wakeMail() {
+    /// Asks the loop to deliver what is due (mail, audit entries) now.
+    public func wakeUp() {
         wake.signal()
     }
 
@@ -76,6 +78,7 @@ public final class BackgroundWork: Sendable {
         var nextHousekeeping = Date().addingTimeInterval(Double.random(in: 5...60))
         while !stopping {
             mailer.deliverDue()
+            auditWebhooks.deliverDue()
             if Date() >= nextHousekeeping {
                 do {
                     let purged = try housekeeping.purge(now: Date(), throttle: throttle, quota: quota)

@@ -51,6 +51,8 @@ public struct HandlerSettings: Sendable {
     public var dnsResolver: DNSResolver
     /// Where certificates live, one folder per domain (certbot's `live` folder).
     public var certificatesDirectory: String
+    /// Longest wait between audit-log webhook retries (they back off exponentially from a second).
+    public var auditMaximumBackoff: TimeInterval
 
     public init(
         maxBodyBytes: Int = 1 << 20,
@@ -59,8 +61,10 @@ public struct HandlerSettings: Sendable {
         publicOrigin: PublicOrigin = PublicOrigin(), serverNames: [String] = ["localhost"],
         loginThrottle: LoginThrottlePolicy = LoginThrottlePolicy(), mailQuota: MailQuota = MailQuota(),
         reauthenticationWindow: TimeInterval = 900, portalDomainSuffix: String = "localhost",
-        dnsResolver: DNSResolver = DNSResolver(), certificatesDirectory: String = "/etc/letsencrypt/live"
+        dnsResolver: DNSResolver = DNSResolver(), certificatesDirectory: String = "/etc/letsencrypt/live",
+        auditMaximumBackoff: TimeInterval = 300
     ) {
+        self.auditMaximumBackoff = auditMaximumBackoff
         self.dnsResolver = dnsResolver
         self.certificatesDirectory = certificatesDirectory
         self.portalDomainSuffix = portalDomainSuffix
@@ -102,6 +106,15 @@ public final class Services: Sendable {
     public let management: ManagementRepository
     /// Developer teams and their roles (seed 001).
     public let teams: TeamRepository
+    /// Auth settings, appearance, images and customization of portals (seed 001).
+    public let portalSettings: PortalSettingsRepository
+    public let identityProviders: IdentityProviderRepository
+    /// Custom markdown pages (seed 001), served at their paths.
+    public let customPages: PageRepository
+    /// Audit-log destinations, webhooks and replay jobs (seed 001).
+    public let auditDelivery: AuditDeliveryRepository
+    /// Rendered markdown of custom pages, per worker.
+    let renderedPages = RenderedMarkdownCache()
     public let auditLog: AuditLogRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
@@ -134,10 +147,15 @@ public final class Services: Sendable {
         self.keyRequests = KeyRequestRepository(database)
         self.management = ManagementRepository(database)
         self.teams = TeamRepository(database)
+        self.portalSettings = try PortalSettingsRepository(database)
+        self.identityProviders = try IdentityProviderRepository(database)
+        self.customPages = PageRepository(database)
+        self.auditDelivery = try AuditDeliveryRepository(database)
         self.auditLog = AuditLogRepository(database)
         self.loginThrottle = LoginThrottleRepository(database, policy: settings.loginThrottle)
         self.background = BackgroundWork(
             mailer: mailer, housekeeping: Housekeeping(database, sessionLifetime: settings.sessionLifetime),
+            auditWebhooks: AuditWebhookSender(repository: auditDelivery, maximumBackoff: settings.auditMaximumBackoff, logger: logger),
             throttle: settings.loginThrottle, quota: settings.mailQuota, logger: logger)
         self.signedTokens = SignedToken(secret: try InstallationSecrets(database).secret(named: "email-token-signing"))
         self.passwords = passwords

@@ -115,7 +115,7 @@ enum AccountEmails {
     /// After a token request: wakes the sender for queued mail, logs a throttled address (without it).
     static func queued(_ outcome: AccountRepository.TokenRequest, context: RequestContext) {
         switch outcome {
-        case .queued: context.services.background.wakeMail()
+        case .queued: context.services.background.wakeUp()
         case .throttled: context.logger.notice("account mail throttled", metadata: ["portal.id": "\(context.portal.id)"])
         case .noAccount: break
         }

@@ -4,6 +4,7 @@ import Storage
 /// `GET /auth` (log in with HTTP Basic, get a `portal_session` cookie) and `DELETE /auth` (log out).
 enum Authentication {
     static func login(_ request: Request, _ context: RequestContext) throws -> Response {
+        try requirePasswordLogin(context)
         guard let header = request.headers["authorization"] else { throw DeveloperAPIError.unauthorized }
         guard let credentials = BasicCredentials(header: header) else { throw DeveloperAPIError.invalidCredentials }
 
@@ -37,6 +38,14 @@ enum Authentication {
         var response = Response(status: 200)
         response.headers.add("Set-Cookie", SessionCookie.clear)
         return response
+    }
+
+    /// 403 when the portal's admins turned password login off (seed 001 `basic_auth_enabled=false`);
+    /// read from the cached portal row, before any password work.
+    static func requirePasswordLogin(_ context: RequestContext) throws {
+        guard context.portal.basicAuthEnabled else {
+            throw DeveloperAPIError.message(status: 403, "Password login is turned off for this portal")
+        }
     }
 
     static func statusMessage(_ status: Developer.Status) -> String {

@@ -79,7 +79,7 @@ enum DeveloperResource {
                     confirmation: AccountEmails.confirmEmailChange(to: email, token: jwt, portal: portal, baseURL: baseURL),
                     notice: AccountEmails.emailChangeNotice(to: developer.email, newEmail: email, pending: true, portal: portal, baseURL: baseURL))
             }
-            services.background.wakeMail()
+            services.background.wakeUp()
             return .json(developer.developerAPIJSON)  // unchanged until the new address confirms
         }
         let notice = AccountEmails.emailChangeNotice(to: developer.email, newEmail: email, pending: false, portal: portal, baseURL: baseURL)
@@ -87,7 +87,7 @@ enum DeveloperResource {
             try services.accounts.changeEmail(
                 developerID: developer.id, email: email, keepingSession: session.tokenHash, notice: notice, now: now)
         }
-        services.background.wakeMail()
+        services.background.wakeUp()
         context.logger.info("developer email changed", metadata: ["developer.id": "\(developer.id)"])
         return .json((updated ?? developer).developerAPIJSON)
     }

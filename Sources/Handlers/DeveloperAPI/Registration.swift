@@ -5,6 +5,8 @@ import Storage
 /// `POST /register` (seed 000, operation `register`).
 enum Registration {
     static func register(_ request: Request, _ context: RequestContext) throws -> Response {
+        // Accounts made here have a password: none while password login is off.
+        try Authentication.requirePasswordLogin(context)
         let form = try FormFields(request)
         var errors: [(String, JSON)] = []
 

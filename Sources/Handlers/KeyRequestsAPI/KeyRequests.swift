@@ -135,7 +135,7 @@ enum KeyRequests {
             mail: { KeyRequestEmails.approved($0, credential: $1, baseURL: baseURL) })
         switch outcome {
         case .success(let (approved, credential)):
-            services.background.wakeMail()
+            services.background.wakeUp()
             context.logger.info("key request approved", metadata: ["registration.id": "\(approved.registration.id)"])
             switch credential {
             case .key(let key):

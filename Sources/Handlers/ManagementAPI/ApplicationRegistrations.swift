@@ -65,7 +65,7 @@ enum ApplicationRegistrations {
                         """)
             })
         else { throw ManagementAPIError.notFound("Application registration") }
-        if status == .approved { context.services.background.wakeMail() }
+        if status == .approved { context.services.background.wakeUp() }
         return .json(updated.json)
     }
 

@@ -12,5 +12,11 @@ enum ManagementAPI {
         PortalProductVersions.register(on: &router)
         APIProducts.register(on: &router)
         AuthStrategies.register(on: &router)
+        AuthenticationSettingsEndpoints.register(on: &router)
+        IdentityProviders.register(on: &router)
+        AppearanceEndpoints.register(on: &router)
+        Customization.register(on: &router)
+        PortalPages.register(on: &router)
+        AuditLogs.register(on: &router)
     }
 }

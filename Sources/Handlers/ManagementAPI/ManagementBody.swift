@@ -192,6 +192,46 @@ struct ManagementBody {
         }
     }
 
+    /// Records a problem with a member (or a member's member, e.g. `config.issuer_url`) that the
+    /// operation checks itself.
+    mutating func reject(_ field: String, _ reason: String, rule: String? = "invalid") {
+        problem(field, reason, rule: rule)
+    }
+
+    /// An absolute `http` or `https` URL (with a host) of at most 2,048 characters.
+    mutating func url(_ name: String, required: Bool = false, nullable: Bool = false) -> Field<String> {
+        switch string(name, required: required, maxLength: 2048, nullable: nullable) {
+        case .value(let text):
+            guard WebURL.isHTTP(text) else {
+                problem(name, "must be an http or https URL", rule: "is_url")
+                return .absent
+            }
+            return .value(text)
+        case let other: return other
+        }
+    }
+
+    /// An array of at most `maximumCount` strings of 1…`maximumLength` characters.
+    mutating func strings(_ name: String, maximumCount: Int = 50, maximumLength: Int = 255) -> [String]? {
+        switch member(name) {
+        case nil: return nil
+        case .array(let items)?:
+            let texts = items.compactMap(\.stringValue)
+            guard texts.count == items.count, texts.allSatisfy({ (1...maximumLength).contains($0.count) }) else {
+                problem(name, "must be an array of strings of 1 to \(maximumLength) characters", rule: "is_array")
+                return nil
+            }
+            guard texts.count <= maximumCount else {
+                problem(name, "must not have more than \(maximumCount) items", rule: "max_items", extra: ("maximum", .int(Int64(maximumCount))))
+                return nil
+            }
+            return texts
+        default:
+            problem(name, "must be an array", rule: "is_array")
+            return nil
+        }
+    }
+
     /// Records that a required member is missing (when its type was checked elsewhere).
     mutating func require(_ name: String) {
         problem(name, "is a required field", rule: "required")
@@ -200,6 +240,20 @@ struct ManagementBody {
     /// Throws the collected problems, if any.
     func finish() throws {
         guard problems.isEmpty else { throw ManagementAPIError.invalid(problems) }
+    }
+}
+
+/// Absolute web URLs an admin gives the portal (issuers, metadata, webhook endpoints).
+enum WebURL {
+    /// `http(s)://host[:port][/path…]` with a host and no user info or whitespace.
+    static func isHTTP(_ text: String) -> Bool {
+        guard !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }),
+              let components = URLComponents(string: text),
+              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty,
+              components.user == nil, components.password == nil
+        else { return false }
+        return true
     }
 }
 

@@ -51,7 +51,7 @@ enum PortalDevelopers {
                         """)
             })
         else { throw ManagementAPIError.notFound("Developer") }
-        if status == .approved { context.services.background.wakeMail() }
+        if status == .approved { context.services.background.wakeUp() }
         return .json(updated.json)
     }
 

@@ -101,7 +101,7 @@ enum PortalProductVersions {
 
                     \(access.portalBaseURL)/
                     """)
-            context.services.background.wakeMail()
+            context.services.background.wakeUp()
         }
         return .json(saved.portalJSON)
     }

@@ -6,6 +6,7 @@ enum HomePageEndpoint {
     static func register(on router: inout Router) {
         router.add("GET", "/", home)
         router.addSystem("GET", "/assets/portal.css", stylesheet)
+        ThemeAssets.register(on: &router)
     }
 
     /// The theme's stylesheet: a file rather than inline CSS, so the Content-Security-Policy can
@@ -26,8 +27,13 @@ enum HomePageEndpoint {
     static let stylesheetBytes = Array(PageRenderer.stylesheet.utf8)
     static let stylesheetETag = "\"" + SecretToken.hash(PageRenderer.stylesheet).prefix(32) + "\""
 
+    /// A published custom page at `/` replaces the built-in home page.
     static func home(_ request: Request, _ context: RequestContext) throws -> Response {
-        let page = HomePage(portalName: context.portal.name, baseURL: context.baseURL)
+        if let custom = try CustomPages.respond(request, context) { return custom }
+        let text = try context.services.portalSettings.appearance(portalID: context.portal.id).text.flatMap { try? JSON.parse($0) }
+        let page = HomePage(
+            portalName: context.portal.name, baseURL: context.baseURL,
+            catalogHeader: text?["catalog"]?["primary_header"]?.stringValue, catalogWelcome: text?["catalog"]?["welcome_message"]?.stringValue)
         return .html(try context.services.pages.render(page))
     }
 }

@@ -42,6 +42,8 @@ struct PortalConfig: Sendable {
     var mail = MailSettings()
     var loginThrottle = LoginThrottlePolicy()
     var mailQuota = MailQuota()
+    /// Longest wait between audit-log webhook retries.
+    var auditMaximumBackoff: TimeInterval = 300
     /// Account and group the workers run as when the supervisor starts as root (PHP-FPM's `user`/`group`).
     var user: String?
     var group: String?
@@ -53,6 +55,7 @@ struct PortalConfig: Sendable {
         "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
         "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
         "mail_quota", "user", "group", "portal_domain_suffix", "dns", "certificates_dir",
+        "audit_delivery",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -139,6 +142,10 @@ struct PortalConfig: Sendable {
                 if let limit = value["per_address_per_hour"] {
                     config.mailQuota.limit = try integer(limit, "mail_quota.per_address_per_hour", range: 1...1000)
                 }
+            case "audit_delivery":
+                if let cap = value["max_backoff_seconds"] {
+                    config.auditMaximumBackoff = TimeInterval(try integer(cap, "audit_delivery.max_backoff_seconds", range: 1...86_400))
+                }
             case "portal_domain_suffix":
                 let suffix = try string(value, key).lowercased()
                 guard suffix.split(separator: ".").allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else {
@@ -198,7 +205,7 @@ struct PortalConfig: Sendable {
             maxBodyBytes: maxBodyBytes, sessionLifetime: session, mail: mail, publicOrigin: publicOrigin,
             serverNames: serverNames ?? [defaultPortalDomain.lowercased()], loginThrottle: loginThrottle, mailQuota: mailQuota,
             portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased(), dnsResolver: dnsResolver,
-            certificatesDirectory: certificatesDirectory)
+            certificatesDirectory: certificatesDirectory, auditMaximumBackoff: auditMaximumBackoff)
     }
 
     /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).

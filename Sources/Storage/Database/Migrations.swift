@@ -411,6 +411,133 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-03-management-part-2") { db in
+            try db.execute(sql: """
+                -- Password login on or off (seed 001 auth settings): on the portals row, which every
+                -- worker caches, so the login handler reads it for free.
+                ALTER TABLE portals ADD COLUMN basic_auth_enabled INTEGER NOT NULL DEFAULT 1
+                    CHECK (basic_auth_enabled IN (0, 1));
+                -- The other authentication settings; the OIDC client secret sealed (AES-GCM, SettingsSeal).
+                CREATE TABLE portal_auth_settings (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    oidc_auth_enabled INTEGER NOT NULL DEFAULT 0,
+                    saml_auth_enabled INTEGER NOT NULL DEFAULT 0,
+                    oidc_team_mapping_enabled INTEGER NOT NULL DEFAULT 0,
+                    idp_mapping_enabled INTEGER NOT NULL DEFAULT 0,
+                    konnect_mapping_enabled INTEGER NOT NULL DEFAULT 1,
+                    oidc_issuer TEXT,
+                    oidc_client_id TEXT,
+                    oidc_client_secret_sealed TEXT,
+                    oidc_scopes TEXT NOT NULL DEFAULT '["email","openid","profile"]',
+                    oidc_claim_mappings TEXT NOT NULL DEFAULT '{"name":"name","email":"email","groups":"groups"}',
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                -- IdP groups whose members join a team.
+                CREATE TABLE team_group_mappings (
+                    team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+                    group_name TEXT NOT NULL,
+                    PRIMARY KEY (team_id, group_name)
+                ) WITHOUT ROWID;
+                CREATE TABLE identity_providers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    type TEXT NOT NULL CHECK (type IN ('oidc', 'saml')),
+                    enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+                    login_path TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    client_secret_sealed TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, login_path)
+                );
+                -- Only one identity provider of a portal is enabled at a time.
+                CREATE UNIQUE INDEX identity_providers_one_enabled ON identity_providers (portal_id) WHERE enabled = 1;
+
+                CREATE TABLE portal_appearance (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    theme_name TEXT NOT NULL DEFAULT 'mint_rocket' CHECK (theme_name IN ('mint_rocket', 'dark_mode', 'custom')),
+                    use_custom_fonts INTEGER NOT NULL DEFAULT 0,
+                    custom_theme TEXT,
+                    custom_fonts TEXT,
+                    text TEXT,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                -- Logo, favicon and catalog cover, as checked image bytes.
+                CREATE TABLE portal_images (
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('logo', 'favicon', 'catalog_cover')),
+                    content_type TEXT NOT NULL,
+                    filename TEXT,
+                    bytes BLOB NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    PRIMARY KEY (portal_id, kind)
+                ) WITHOUT ROWID;
+                CREATE TABLE portal_customizations (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    body TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+
+                -- Custom pages (seed 001 text), markdown served as HTML at their path.
+                CREATE TABLE portal_pages (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    portal_id TEXT NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    description TEXT,
+                    public INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+                    published INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    UNIQUE (portal_id, path)
+                );
+                CREATE INDEX portal_pages_by_portal ON portal_pages (portal_id, created_at);
+
+                -- Where audit logs go (an installation-wide extension, managed by root tokens); the
+                -- Authorization value sealed.
+                CREATE TABLE audit_log_destinations (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    endpoint TEXT NOT NULL,
+                    authorization_sealed TEXT,
+                    log_format TEXT NOT NULL DEFAULT 'json' CHECK (log_format IN ('json')),
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                -- A portal's webhook: entries with an id above `cursor` are due; enabling sets the cursor to
+                -- the log's end (older entries go out through a replay job).
+                CREATE TABLE audit_log_webhooks (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+                    destination_id TEXT REFERENCES audit_log_destinations (id),
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME,
+                    last_attempt_at DATETIME,
+                    last_response_code INTEGER,
+                    last_response_message TEXT,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE audit_log_replay_jobs (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    start_at DATETIME NOT NULL,
+                    end_at DATETIME NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('accepted', 'pending', 'running', 'completed', 'failed')),
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX audit_log_by_time ON audit_log (portal_id, created_at);
+                -- One worker at a time does a given background job (audit delivery): it holds the lease.
+                CREATE TABLE background_leases (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    holder TEXT NOT NULL,
+                    expires_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+
         return migrator
     }
 }

@@ -30,6 +30,8 @@ public struct Portal: Codable, Sendable, Equatable {
     public var labels: String
     /// Free-form configuration (seed 001 `/configuration`), a JSON object's text.
     public var configuration: String
+    /// Developers may log in with email and password (seed 001 auth settings `basic_auth_enabled`).
+    public var basicAuthEnabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -40,8 +42,9 @@ public struct Portal: Codable, Sendable, Equatable {
         displayName: String? = nil, description: String? = nil, isPublic: Bool = false, rbacEnabled: Bool = false,
         autoApproveApplications: Bool = false, customClientDomain: String? = nil,
         defaultApplicationAuthStrategyID: String? = nil, labels: String = "{}", configuration: String = "{}",
-        createdAt: Date, updatedAt: Date? = nil
+        basicAuthEnabled: Bool = true, createdAt: Date, updatedAt: Date? = nil
     ) {
+        self.basicAuthEnabled = basicAuthEnabled
         self.configuration = configuration
         self.displayName = displayName ?? name
         self.description = description
@@ -79,6 +82,7 @@ public struct Portal: Codable, Sendable, Equatable {
         case customClientDomain = "custom_client_domain"
         case defaultApplicationAuthStrategyID = "default_application_auth_strategy_id"
         case labels, configuration
+        case basicAuthEnabled = "basic_auth_enabled"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

@@ -13,8 +13,13 @@ public enum SecretToken {
     /// Hex SHA-256 of a secret: what the database keeps. Secrets are long and random, so a fast
     /// hash is enough (no dictionary to attack), and lookups stay an index probe.
     public static func hash(_ secret: String) -> String {
+        sha256Hex(Array(secret.utf8))
+    }
+
+    /// Hex SHA-256 of arbitrary bytes (secrets, images).
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
         // Hex-encoded into one byte buffer: this runs on every authenticated request.
-        let digest = SHA256.hash(data: Array(secret.utf8))
+        let digest = SHA256.hash(data: bytes)
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var hex = [UInt8]()
         hex.reserveCapacity(64)

@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Storage
+
+/// Sends audit entries to the portals' webhooks from the background thread: JSON batches POSTed to the
+/// destination, at least once (an entry counts as delivered only after a 2xx, so a failed batch is sent
+/// again), retried with exponential backoff up to `maximumBackoff`. One worker at a time sends (a lease
+/// in the database), so two workers never send the same entries.
+final class AuditWebhookSender: Sendable {
+    private let repository: AuditDeliveryRepository
+    private let maximumBackoff: TimeInterval
+    private let logger: Logger
+    /// This worker's name in the lease table.
+    private let holder = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    static let batchSize = 100
+    /// Batches sent per wake-up, so mail delivery and shutdown are never held up for long.
+    static let batchesPerRound = 20
+    static let requestTimeout: TimeInterval = 10
+
+    init(repository: AuditDeliveryRepository, maximumBackoff: TimeInterval, logger: Logger) {
+        self.repository = repository
+        self.maximumBackoff = maximumBackoff
+        self.logger = logger
+    }
+
+    /// Sends what is due, if this worker holds (or can take) the delivery lease.
+    func deliverDue() {
+        do {
+            guard try repository.acquireLease("audit-delivery", holder: holder, now: Date(), duration: 60) else { return }
+            for _ in 0..<Self.batchesPerRound {
+                guard let delivery = try repository.nextDelivery(now: Date(), limit: Self.batchSize) else { return }
+                let outcome = send(delivery)
+                try repository.recordAttempt(delivery, succeeded: outcome.succeeded, code: outcome.code, message: outcome.message,
+                                             now: Date(), retryAfter: backoff)
+                if !outcome.succeeded {
+                    logger.warning("audit webhook delivery failed", metadata: [
+                        "portal.id": "\(delivery.portalID)", "destination.id": "\(delivery.destination.id)", "error": "\(outcome.message)",
+                    ])
+                }
+            }
+        } catch {
+            logger.warning("audit webhook delivery skipped", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// 1 s, 2 s, 4 s, … up to the configured maximum.
+    func backoff(_ failures: Int) -> TimeInterval {
+        min(maximumBackoff, pow(2, Double(min(failures, 30) - 1)))
+    }
+
+    struct Outcome {
+        var succeeded: Bool
+        var code: Int?
+        var message: String
+    }
+
+    private func send(_ delivery: AuditDelivery) -> Outcome {
+        guard let url = URL(string: delivery.destination.endpoint) else {
+            return Outcome(succeeded: false, code: nil, message: "the destination's endpoint is not a URL")
+        }
+        var request = URLRequest(url: url, timeoutInterval: Self.requestTimeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("portal-fcgi audit-log webhook", forHTTPHeaderField: "User-Agent")
+        if let authorization = delivery.destination.authorization {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        request.httpBody = Data(JSON.array(delivery.entries.map(Self.json)).bytes)
+
+        let done = DispatchSemaphore(value: 0)
+        let result = ResultBox()
+        let task = URLSession.shared.dataTask(with: request) { _, response, error in
+            result.set(response: response as? HTTPURLResponse, error: error)
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + Self.requestTimeout + 5) == .timedOut {
+            task.cancel()
+            return Outcome(succeeded: false, code: nil, message: "no answer within \(Int(Self.requestTimeout)) s")
+        }
+        let (response, error) = result.get()
+        guard let response else {
+            return Outcome(succeeded: false, code: nil, message: error.map { "\($0.localizedDescription)" } ?? "no response")
+        }
+        let status = response.statusCode
+        let reason = Response.reasonPhrases[status] ?? "HTTP \(status)"
+        return Outcome(succeeded: (200...299).contains(status), code: status, message: reason)
+    }
+
+    /// An audit entry as the webhook receives it.
+    static func json(_ entry: DeliverableAuditEntry) -> JSON {
+        .object([
+            ("id", .int(entry.id)), ("portal_id", .string(entry.portalID)), ("timestamp", .timestamp(entry.createdAt)),
+            ("action", .string(entry.action)), ("target_type", .string(entry.targetType)), ("target_id", .string(entry.targetID)),
+            ("outcome", .string(entry.outcome)), ("token_id", .string(entry.tokenID)),
+            ("client_address", entry.clientAddress.map { .string($0) } ?? .null),
+        ])
+    }
+
+    /// The completion handler's result, handed from URLSession's queue to the waiting thread.
+    private final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var response: HTTPURLResponse?
+        private var error: (any Error)?
+
+        func set(response: HTTPURLResponse?, error: (any Error)?) {
+            lock.withLock {
+                self.response = response
+                self.error = error
+            }
+        }
+
+        func get() -> (HTTPURLResponse?, (any Error)?) {
+            lock.withLock { (response, error) }
+        }
+    }
+}

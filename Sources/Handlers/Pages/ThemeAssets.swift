@@ -1,0 +1,58 @@
+import Storage
+import Templates
+
+/// The portal's appearance as files the pages load: `/assets/theme.css` (its colours and fonts as CSS
+/// variables), `/assets/logo`, `/assets/catalog-cover` and `/favicon.ico`. Each carries a strong ETag,
+/// is revalidated on every use (`no-cache`: an admin's change shows on the next load) and answers
+/// `If-None-Match` with 304.
+enum ThemeAssets {
+    static func register(on router: inout Router) {
+        router.add("GET", "/assets/theme.css", stylesheet)
+        router.add("GET", "/assets/logo", logo)
+        router.add("GET", "/assets/catalog-cover", catalogCover)
+        router.add("GET", "/favicon.ico", favicon)
+    }
+
+    static func stylesheet(_ request: Request, _ context: RequestContext) throws -> Response {
+        let appearance = try context.services.portalSettings.appearance(portalID: context.portal.id)
+        var fonts: (String, String, String)?
+        if appearance.useCustomFonts, let custom = appearance.customFonts.flatMap({ try? JSON.parse($0) }),
+           let base = custom["base"]?.stringValue, let code = custom["code"]?.stringValue, let headings = custom["headings"]?.stringValue {
+            fonts = (base, code, headings)
+        }
+        let css = ThemeStylesheet.css(colors: ThemeDefaults.colorVariables(themeName: appearance.themeName, customTheme: appearance.customTheme), fonts: fonts)
+        return file(Array(css.utf8), contentType: "text/css; charset=utf-8", request)
+    }
+
+    static func logo(_ request: Request, _ context: RequestContext) throws -> Response {
+        try image(.logo, request, context)
+    }
+
+    static func catalogCover(_ request: Request, _ context: RequestContext) throws -> Response {
+        try image(.catalogCover, request, context)
+    }
+
+    static func favicon(_ request: Request, _ context: RequestContext) throws -> Response {
+        try image(.favicon, request, context)
+    }
+
+    private static func image(_ kind: PortalImage.Kind, _ request: Request, _ context: RequestContext) throws -> Response {
+        guard let image = try context.services.portalSettings.image(kind, portalID: context.portal.id) else {
+            throw HTTPError(404, "Not found")
+        }
+        return file(image.bytes, contentType: image.contentType, etag: image.sha256, request)
+    }
+
+    private static func file(_ bytes: [UInt8], contentType: String, etag: String? = nil, _ request: Request) -> Response {
+        let tag = "\"" + (etag ?? SecretToken.sha256Hex(bytes)) + "\""
+        var response = Response(status: 200, headers: HTTPHeaders([
+            ("Content-Type", contentType), ("Cache-Control", "no-cache"), ("ETag", tag), ("X-Content-Type-Options", "nosniff"),
+        ]))
+        if request.headers["if-none-match"]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) == true {
+            response.status = 304
+        } else {
+            response.body = bytes
+        }
+        return response
+    }
+}
