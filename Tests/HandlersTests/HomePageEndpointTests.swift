@@ -30,10 +30,16 @@ import Testing
         #expect(!home.contains("<style") && !home.contains("style="))
         let css = portal.send("GET", "/assets/portal.css")
         #expect(css.status == 200 && css.headers["Content-Type"] == "text/css; charset=utf-8")
-        #expect(css.text.contains("font:16px/1.5 system-ui"))
+        #expect(css.text.contains("color:var(--text-primary,"))
         let etag = try #require(css.headers["ETag"])
         let again = portal.send("GET", "/assets/portal.css", headers: [("If-None-Match", etag)])
         #expect(again.status == 304 && again.response.body.isEmpty)
+        // The portal's own colours come from a second stylesheet, also a file with a strong ETag.
+        #expect(home.contains(#"<link rel="stylesheet" href="/assets/theme.css">"#))
+        let theme = portal.send("GET", "/assets/theme.css")
+        #expect(theme.status == 200 && theme.text.hasPrefix(":root{--section-header:#F8F8F8;"))
+        let themeTag = try #require(theme.headers["ETag"])
+        #expect(portal.send("GET", "/assets/theme.css", headers: [("If-None-Match", themeTag)]).status == 304)
     }
 
     @Test func aHostThatIsNoPortalsIsMisdirected() throws {
