@@ -118,6 +118,42 @@ ensure_schemathesis() {
     python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 cannot import pytest and requests after installing schemathesis"
 }
 
+# The browser tests (tests/e2e/browser): Debian's Chromium and its driver drive the HTML pages through
+# selenium, from PyPI; axe-core's JS (4.4.3) for the WCAG 2.1 AA checks comes from PyPI's axe-core-python,
+# which bundles it and needs nothing else. (axe-selenium-python 2.1.6, the last for Python < 3.12, bundles
+# axe-core 3.1.1, which has no `wcag21a` rules and refuses that tag; its 3.0.0 needs Python >= 3.12.)
+# Both pinned to versions checked to install and drive Debian 12's chromium here.
+BROWSER_PACKAGES=(chromium chromium-driver)
+SELENIUM_VERSION=4.51.0
+AXE_CORE_PYTHON_VERSION=0.1.0
+
+# ensure_browser_test_deps: chromium and chromium-driver from apt, selenium==$SELENIUM_VERSION and
+# axe-core-python==$AXE_CORE_PYTHON_VERSION from pip for the python3 on PATH (Debian's own python3 gets
+# python3-pip first and installs past PEP 668's marker), each only when missing.
+ensure_browser_test_deps() {
+    ensure_packages "${BROWSER_PACKAGES[@]}"
+    [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
+        die "chromium and chromium-driver installed no /usr/bin/chromium and /usr/bin/chromedriver"
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    local check="import importlib.metadata as m, sys, selenium, axe_core_python; sys.exit(m.version('selenium') != '$SELENIUM_VERSION' or m.version('axe-core-python') != '$AXE_CORE_PYTHON_VERSION')"
+    if python3 -c "$check" >/dev/null 2>&1; then
+        return 0
+    fi
+    local py flags=()
+    py=$(command -v python3)
+    if [ "$(dirname "$(readlink -f "$py")")" = /usr/bin ]; then
+        python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+        flags+=(--break-system-packages)
+    fi
+    log "pip install selenium==$SELENIUM_VERSION axe-core-python==$AXE_CORE_PYTHON_VERSION (for $py)"
+    python3 -m pip install -q --disable-pip-version-check "${flags[@]}" "selenium==$SELENIUM_VERSION" \
+        "axe-core-python==$AXE_CORE_PYTHON_VERSION" </dev/null >&2 ||
+        die "pip install selenium==$SELENIUM_VERSION axe-core-python==$AXE_CORE_PYTHON_VERSION failed"
+    python3 -c "$check" >/dev/null 2>&1 ||
+        die "python3 still cannot import selenium $SELENIUM_VERSION and axe-core-python $AXE_CORE_PYTHON_VERSION"
+    python3 -c 'import pytest, requests' >/dev/null 2>&1 || die "python3 cannot import pytest and requests after installing selenium"
+}
+
 # ensure_swift: put Swift on PATH (/opt/swift/usr/bin if present), or fail.
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then

@@ -45,23 +45,24 @@ public enum Markdown {
     }
 }
 
-/// Rendered markdown of custom pages, kept per worker process and keyed by the page and its update
-/// time, so a page is rendered once per change rather than on every request.
-public final class RenderedMarkdownCache: Sendable {
-    private let entries = Mutex<[String: String]>([:])
-    /// Pages kept; the cache starts over when full (pages are few, and a miss costs one render).
-    static let capacity = 256
+/// Values a worker computes once and keeps (rendered markdown, API references), keyed by what they
+/// were made from (an id and its update time), so a change is picked up and an unchanged source is
+/// never processed twice. Bounded: when full it starts over (a miss costs one computation).
+public final class BoundedCache<Value: Sendable>: Sendable {
+    private let entries = Mutex<[String: Value]>([:])
+    private let capacity: Int
 
-    public init() {}
+    public init(capacity: Int = 256) {
+        self.capacity = capacity
+    }
 
-    /// The HTML of `source`, rendered once per `key`.
-    public func html(key: String, source: String) -> String {
+    public func value(for key: String, make: () throws -> Value) rethrows -> Value {
         if let hit = entries.withLock({ $0[key] }) { return hit }
-        let html = Markdown.html(source)
+        let value = try make()
         entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = html
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = value
         }
-        return html
+        return value
     }
 }

@@ -36,62 +36,10 @@ public struct PageRenderer: Sendable {
     public static var stylesheet: String { DefaultTheme.stylesheet }
 
     /// Renders `page` with its template.
-    public func render<Page: PageModel>(_ page: Page) throws(TemplateError) -> String {
-        guard let html = library.render(page, withTemplate: Page.templateName) else {
-            throw TemplateError(description: "no template named \(Page.templateName)")
+    public func render<Content>(_ page: SitePage<Content>) throws(TemplateError) -> String {
+        guard let html = library.render(page, withTemplate: page.template) else {
+            throw TemplateError(description: "no template named \(page.template)")
         }
         return html
-    }
-}
-
-/// A value a page template renders; its stored properties are the template's keys.
-public protocol PageModel: Sendable {
-    static var templateName: String { get }
-}
-
-/// The portal's home page.
-public struct HomePage: PageModel {
-    public static let templateName = "home"
-    public let portalName: String
-    public let baseURL: String
-    /// The appearance's catalog text, when set.
-    public let catalogHeader: String?
-    public let catalogWelcome: String?
-
-    public init(portalName: String, baseURL: String, catalogHeader: String? = nil, catalogWelcome: String? = nil) {
-        self.portalName = portalName
-        self.baseURL = baseURL
-        self.catalogHeader = catalogHeader
-        self.catalogWelcome = catalogWelcome
-    }
-}
-
-/// A custom page (seed 001 pages): its title and its markdown rendered to safe HTML.
-public struct CustomPage: PageModel {
-    public static let templateName = "page"
-    public let portalName: String
-    public let title: String
-    public let html: String
-
-    public init(portalName: String, title: String, html: String) {
-        self.portalName = portalName
-        self.title = title
-        self.html = html
-    }
-}
-
-/// An error page (404, 405, …) for browser paths.
-public struct ErrorPage: PageModel {
-    public static let templateName = "error"
-    public let portalName: String
-    public let status: Int
-    public let title: String
-    public let message: String
-
-    public init(portalName: String = "Developer Portal", status: Int, title: String, message: String) {
-        self.portalName = portalName
-        self.status = status
-        self.title = title
-        self.message = message
     }
 }

@@ -13,7 +13,7 @@ import Testing
         #expect(response.text.hasPrefix("<!doctype html>"))
         #expect(response.text.contains("<h1>Test Portal</h1>"))
         #expect(response.text.contains("<title>Welcome · Test Portal</title>"))
-        #expect(response.text.contains("https://localhost/api/v1/register"))
+        #expect(response.text.contains("https://localhost/api/v1/auth"))
     }
 
     @Test func homeLinksUseTheConfiguredOriginNotTheRequestsHost() throws {

@@ -50,17 +50,36 @@ import Testing
         #expect(Markdown.html("plain").contains("<p>plain</p>"))
     }
 
-    @Test func cacheRendersOncePerKey() {
-        let cache = RenderedMarkdownCache()
-        #expect(cache.html(key: "a@1", source: "*x*") == "<p><em>x</em></p>\n")
-        // Same key: the stored rendering, whatever the source says now.
-        #expect(cache.html(key: "a@1", source: "**y**") == "<p><em>x</em></p>\n")
-        #expect(cache.html(key: "a@2", source: "**y**") == "<p><strong>y</strong></p>\n")
+    @Test func cacheComputesOncePerKey() {
+        let cache = BoundedCache<String>(capacity: 2)
+        #expect(cache.value(for: "a@1") { Markdown.html("*x*") } == "<p><em>x</em></p>\n")
+        // Same key: the stored value, whatever the source says now.
+        #expect(cache.value(for: "a@1") { Markdown.html("**y**") } == "<p><em>x</em></p>\n")
+        #expect(cache.value(for: "a@2") { Markdown.html("**y**") } == "<p><strong>y</strong></p>\n")
+        // Full: it starts over rather than growing.
+        #expect(cache.value(for: "b") { "b" } == "b")
+        #expect(cache.value(for: "a@1") { "again" } == "again")
     }
 
-    @Test func themeStylesheetDeclaresTheVariables() {
-        let css = ThemeStylesheet.css(colors: [("--section-header", "#F8F8F8"), ("--text-link", "rgba(0,0,0,0.5)")],
-                                      fonts: ("Roboto", "Roboto Mono", "Lato"))
-        #expect(css == ":root{--section-header:#F8F8F8;--text-link:rgba(0,0,0,0.5);--font-base:\"Roboto\";--font-code:\"Roboto Mono\";--font-headings:\"Lato\"}\n")
+    @Test func themeStylesheetDeclaresBothSchemesAndKeepsReadableColours() {
+        let css = ThemeStylesheet.css(
+            light: [("--section-body", "#FFFFFF"), ("--text-primary", "rgba(0,0,0,0.8)"), ("--text-link", "#07A88D")],
+            dark: [("--section-body", "#0C0C0C"), ("--text-primary", "#C8C8C9")], fonts: ("Roboto", "Roboto Mono", "Lato"))
+        #expect(css.hasPrefix(":root{--section-body:#FFFFFF;--text-primary:rgba(0,0,0,0.8);--text-link:#"))
+        #expect(!css.contains("--text-link:#07A88D"), "3:1 on white is below WCAG AA: darkened")
+        #expect(css.contains("--font-base:\"Roboto\""))
+        #expect(css.contains(":root[data-scheme=dark]{--section-body:#0C0C0C;--text-primary:#C8C8C9"))
+        #expect(css.contains("@media (prefers-color-scheme:dark){:root:not([data-scheme=light]){"))
+    }
+
+    @Test func contrastFollowsWCAG() throws {
+        let white = try #require(RGBA(css: "#fff")), black = try #require(RGBA(css: "rgb(0 0 0)"))
+        #expect(abs(RGBA.contrast(white, black) - 21) < 0.01)
+        let teal = try #require(RGBA(css: "#07A88D"))
+        #expect(RGBA.contrast(teal, white) < 4.5)
+        #expect(RGBA.contrast(RGBA.readable(teal, on: [white]), white) >= 4.5)
+        #expect(RGBA(css: "hsl(0, 100%, 50%)")?.hex == "#ff0000")
+        #expect(RGBA(css: "rgba(0,0,0,0.5)")?.over(white).hex == "#808080")
+        #expect(RGBA(css: "url(x)") == nil)
     }
 }

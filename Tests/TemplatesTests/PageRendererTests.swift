@@ -4,10 +4,15 @@ import Testing
 /// `PageRenderer` and the default theme: every template parses, every partial or parent a template
 /// names exists (a missing one would render as empty text), values are HTML-escaped, pages extend `layout`.
 @Suite struct PageRendererTests {
+    func home(_ name: String = "Acme APIs", developer: String? = nil, header: String = "All our APIs", welcome: String = "Welcome") -> SitePage<HomeContent> {
+        SitePage("home", chrome: Chrome(portalName: name, title: "Welcome", developer: developer, csrfToken: "tok"),
+                 content: HomeContent(baseURL: "https://dev.acme.test", catalogHeader: header, catalogWelcome: welcome, hasCover: false, loggedIn: developer != nil))
+    }
+
     @Test func everyTemplateParses() throws {
         let renderer = try PageRenderer()
-        #expect(renderer.templateNames == ["error", "home", "layout", "page"])
         #expect(renderer.templateNames == DefaultTheme.templates.keys.sorted())
+        #expect(renderer.templateNames.contains("layout") && renderer.templateNames.contains("form"))
     }
 
     @Test func everyPartialAndParentNamedExists() throws {
@@ -23,73 +28,56 @@ import Testing
     /// Only the custom page places a value unescaped: its markdown, rendered by cmark-gfm in safe mode.
     @Test func themeNeverRendersUnescapedValuesButSafeMarkdown() {
         for (name, text) in DefaultTheme.templates {
-            let triples = text.matches(of: /\{\{\{\s*([A-Za-z]+)\s*\}\}\}/).map { String($0.output.1) }
-            #expect(triples == (name == "page" ? ["html"] : []), "\(name) uses {{{…}}} for \(triples)")
+            let triples = text.matches(of: /\{\{\{\s*([A-Za-z.]+)\s*\}\}\}/).map { String($0.output.1) }
+            #expect(triples == (name == "page" ? ["content.html"] : []), "\(name) uses {{{…}}} for \(triples)")
             #expect(!text.contains("{{&"), "\(name) uses {{&…}}")
         }
     }
 
-    @Test func customPageRendersTitleAndMarkdownHTML() throws {
-        let html = try PageRenderer().render(CustomPage(portalName: "Acme", title: "Getting <started>", html: Markdown.html("# Hi\n\n**bold**")))
-        #expect(html.contains("<title>Getting &lt;started&gt; · Acme</title>"))
-        #expect(html.contains("<h1>Hi</h1>"))
-        #expect(html.contains("<strong>bold</strong>"))
-    }
-
-    @Test func homeShowsTheCatalogTextAndLinksTheThemeStylesheet() throws {
-        let html = try PageRenderer().render(HomePage(portalName: "Acme", baseURL: "https://a.test", catalogHeader: "All our APIs", catalogWelcome: "Welcome <b>"))
-        #expect(html.contains("<h2>All our APIs</h2>"))
-        #expect(html.contains("<p>Welcome &lt;b&gt;</p>"))
-        #expect(html.contains(#"<link rel="stylesheet" href="/assets/theme.css">"#))
-        let plain = try PageRenderer().render(HomePage(portalName: "Acme", baseURL: "https://a.test"))
-        #expect(!plain.contains("class=\"hero\""))
-    }
-
-    @Test func homeRendersPortalNameAndBaseURL() throws {
-        let html = try PageRenderer().render(HomePage(portalName: "Acme APIs", baseURL: "https://dev.acme.test"))
-        #expect(html.contains("<h1>Acme APIs</h1>"))
-        #expect(html.contains("<code>POST https://dev.acme.test/api/v1/register</code>"))
-        #expect(html.contains("<code>GET https://dev.acme.test/api/v1/auth</code>"))
-        #expect(html.contains("<pre>curl -X POST https://dev.acme.test/api/v1/register \\"))
-        #expect(!html.contains("{{"))
-    }
-
-    @Test func homeExtendsTheLayout() throws {
-        let html = try PageRenderer().render(HomePage(portalName: "Acme APIs", baseURL: "https://dev.acme.test"))
-        #expect(html.hasPrefix("<!doctype html>"))
-        #expect(html.contains("<title>Welcome · Acme APIs</title>"))
-        #expect(html.contains(#"<header><a href="/">Acme APIs</a></header>"#))
-        #expect(html.contains("<footer>Acme APIs</footer>"))
-        #expect(html.contains("</html>"))
-        // The page's body lands inside the layout's <main>.
-        let main = try #require(html.firstRange(of: "<main>"))
-        let heading = try #require(html.firstRange(of: "<h1>Acme APIs</h1>"))
-        let endMain = try #require(html.firstRange(of: "</main>"))
-        #expect(main.upperBound <= heading.lowerBound && heading.upperBound <= endMain.lowerBound)
+    @Test func layoutShowsThePortalAndTheVisitorsNavigation() throws {
+        let out = try PageRenderer().render(home())
+        #expect(out.hasPrefix("<!doctype html>"))
+        #expect(out.contains("<title>Welcome · Acme APIs</title>"))
+        #expect(out.contains(##"<a class="skip" href="#main">"##) && out.contains(#"<main id="main">"#))
+        #expect(out.contains(#"<a href="/login">Log in</a>"#) && !out.contains(#"action="/logout""#))
+        let member = try PageRenderer().render(home(developer: "ada@example.com"))
+        #expect(member.contains(#"<a href="/dashboard">Dashboard</a>"#) && member.contains(#"action="/logout""#))
+        #expect(member.contains(#"name="csrf_token" value="tok""#))
+        #expect(!out.contains("{{"))
     }
 
     @Test func valuesAreHTMLEscaped() throws {
-        let html = try PageRenderer().render(HomePage(
-            portalName: "<script>alert('x')</script> & Co", baseURL: #"https://evil.test/"><img src=x>"#))
-        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"))
-        #expect(html.contains("https://evil.test/&quot;&gt;&lt;img src=x&gt;"))
-        #expect(!html.contains("<script>"))
-        #expect(!html.contains("<img"))
-        #expect(html.contains("<title>Welcome · &lt;script&gt;"))
+        let out = try PageRenderer().render(home("<script>alert('x')</script> & Co", header: #""><img src=x>"#))
+        #expect(out.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"))
+        #expect(out.contains("&quot;&gt;&lt;img src=x&gt;"))
+        #expect(!out.contains("<script>") && !out.contains("<img"))
     }
 
-    @Test func errorPageRendersStatusTitleAndMessage() throws {
-        let html = try PageRenderer().render(ErrorPage(status: 404, title: "Not Found", message: "No page at /nope"))
-        #expect(html.hasPrefix("<!doctype html>"))
-        #expect(html.contains("<title>Not Found · Developer Portal</title>"))
-        #expect(html.contains("<h1>404 · Not Found</h1>"))
-        #expect(html.contains("<p>No page at /nope</p>"))
+    @Test func formsTieErrorsToTheirFields() throws {
+        let form = Form(id: "login-form", action: "/login", fields: [
+            FormField("email", label: "Email", value: "a@b", error: "Required field missing."),
+            FormField("password", label: "Password", type: "password", value: "secret"),
+        ], hidden: [("next", "/x")], submit: "Log in", error: "Nope")
+        let out = try PageRenderer().render(SitePage("forms", chrome: Chrome(portalName: "P", title: "Log in", csrfToken: "tok"),
+                                                     content: FormsPage(heading: "Log in", forms: [form])))
+        #expect(out.contains(#"<input id="email" name="email" type="text" value="a@b" aria-invalid="true" aria-describedby="email-error">"#))
+        #expect(out.contains(#"<p class="field-error" id="email-error">Required field missing.</p>"#))
+        // A field without an error does not pick up the form's error, and a password is never echoed.
+        #expect(out.contains(#"<input id="password" name="password" type="password" value="">"#))
+        #expect(out.contains(#"<p class="form-error" role="alert">Nope</p>"#))
+        #expect(out.contains(#"<input type="hidden" name="next" value="/x">"#))
+    }
+
+    @Test func customPageRendersMarkdownHTML() throws {
+        let out = try PageRenderer().render(SitePage("page", chrome: Chrome(portalName: "Acme", title: "Getting <started>"),
+                                                     content: CustomPageContent(title: "x", html: Markdown.html("# Hi\n\n**bold**"))))
+        #expect(out.contains("<title>Getting &lt;started&gt; · Acme</title>"))
+        #expect(out.contains("<h1>Hi</h1>") && out.contains("<strong>bold</strong>"))
     }
 
     @Test func errorPageEscapesItsMessage() throws {
-        let html = try PageRenderer().render(ErrorPage(
-            portalName: "Acme", status: 400, title: "Bad Request", message: "<b>bad</b> \"input\""))
-        #expect(html.contains("<p>&lt;b&gt;bad&lt;/b&gt; &quot;input&quot;</p>"))
-        #expect(html.contains("<footer>Acme</footer>"))
+        let out = try PageRenderer().render(SitePage("error", chrome: Chrome(portalName: "Acme", title: "Bad Request"),
+                                                     content: ErrorContent(status: 400, title: "Bad Request", message: "<b>bad</b>")))
+        #expect(out.contains("<h1>400 · Bad Request</h1>") && out.contains("<p>&lt;b&gt;bad&lt;/b&gt;</p>"))
     }
 }

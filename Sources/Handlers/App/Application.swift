@@ -16,6 +16,9 @@ public struct Application: Sendable {
         var router = Router()
         HealthEndpoint.register(on: &router)
         HomePageEndpoint.register(on: &router)
+        AccountPages.register(on: &router)
+        CatalogPages.register(on: &router)
+        DeveloperPages.register(on: &router)
         DeveloperAPI.register(on: &router)
         ProjectTokens.register(on: &router)
         KeyRequests.register(on: &router)
@@ -30,14 +33,20 @@ public struct Application: Sendable {
         var response: Response
         do {
             response = try route(raw, family: family)
+        } catch let error as HTTPError where ErrorPages.applies(to: raw) {
+            response = ErrorPages.page(status: error.status, message: error.message, headers: error.headers, raw, services)
         } catch let error as any ResponseError {
             response = error.response(family: family, path: raw.rawPath)
         } catch let error as StorageError where error.kind == .busy {
             logger.warning("database busy", metadata: ["error": "\(error)", "request.path": "\(raw.rawPath)"])
-            response = family.errorResponse(status: 503, message: "Service temporarily unavailable, try again", path: raw.rawPath)
+            response = ErrorPages.applies(to: raw)
+                ? ErrorPages.page(status: 503, message: "The portal is busy. Try again in a moment.", raw, services)
+                : family.errorResponse(status: 503, message: "Service temporarily unavailable, try again", path: raw.rawPath)
         } catch {
             logger.error("request failed", metadata: ["error": "\(error)", "request.path": "\(raw.rawPath)"])
-            response = family.errorResponse(status: 500, message: "An unexpected error occurred", path: raw.rawPath)
+            response = ErrorPages.applies(to: raw)
+                ? ErrorPages.page(status: 500, message: "Something went wrong on our side. Try again later.", raw, services)
+                : family.errorResponse(status: 500, message: "An unexpected error occurred", path: raw.rawPath)
         }
         if family != .site || raw.rawPath.hasPrefix("/api/") {
             // API replies carry personal data, credentials and secrets: no cache may keep them.

@@ -113,8 +113,9 @@ public final class Services: Sendable {
     public let customPages: PageRepository
     /// Audit-log destinations, webhooks and replay jobs (seed 001).
     public let auditDelivery: AuditDeliveryRepository
-    /// Rendered markdown of custom pages, per worker.
-    let renderedPages = RenderedMarkdownCache()
+    /// Rendered markdown of custom pages and API references of product versions, per worker.
+    let renderedPages = BoundedCache<String>()
+    let apiReferences = BoundedCache<Result<APIReference, OpenAPIDocument.Problem>>(capacity: 64)
     public let auditLog: AuditLogRepository
     /// Failed password checks per account, shared by all workers.
     public let loginThrottle: LoginThrottleRepository
@@ -125,6 +126,8 @@ public final class Services: Sendable {
     public let passwords: PasswordHasher
     public let pages: PageRenderer
     public let settings: HandlerSettings
+    /// For work outside a request (error pages, background).
+    let logger: Logger
     /// The current time; tests pass a fixed clock.
     public let now: @Sendable () -> Date
 
@@ -133,6 +136,7 @@ public final class Services: Sendable {
         pages: PageRenderer, logger: Logger = Logger(label: "portal"), now: @escaping @Sendable () -> Date = { Date() }
     ) throws(StorageError) {
         self.database = database
+        self.logger = logger
         self.portals = PortalRepository(database)
         self.portalCache = PortalCache(portals)
         self.developers = DeveloperRepository(database)

@@ -52,7 +52,8 @@ public enum APIFamily: Sendable, Equatable {
             if path == "/health" || path.hasPrefix("/api/") || path == "/api" {
                 return .json(.object([("message", .string(message))]), status: status)
             }
-            let page = ErrorPage(status: status, title: title, message: message)
+            let page = SitePage("error", chrome: Chrome(portalName: "Developer Portal", title: title),
+                                content: ErrorContent(status: status, title: title, message: message))
             if let renderer = Self.pages, let html = try? renderer.render(page) {
                 return .html(html, status: status)
             }

@@ -21,6 +21,16 @@ struct OpenAPIDocument {
 
     static func parse(_ text: String) -> Result<OpenAPIDocument, Problem> {
         let root: [String: Any]
+        switch load(text) {
+        case .success(let loaded): root = loaded
+        case .failure(let problem): return .failure(problem)
+        }
+        return check(root)
+    }
+
+    /// The document as Foundation values (dictionaries, arrays, strings, numbers).
+    static func load(_ text: String) -> Result<[String: Any], Problem> {
+        let root: [String: Any]
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") {
             let limits = JSON.Limits(depth: 64, membersPerObject: 20_000, values: 500_000)
@@ -43,6 +53,10 @@ struct OpenAPIDocument {
                 return .failure(Problem(reason: "is not valid YAML or JSON"))
             }
         }
+        return .success(root)
+    }
+
+    private static func check(_ root: [String: Any]) -> Result<OpenAPIDocument, Problem> {
         let specVersion: String
         if let openapi = root["openapi"] as? String, openapi.hasPrefix("3.") {
             specVersion = openapi

@@ -9,14 +9,11 @@ enum CustomPages {
         guard let page = try context.services.customPages.published(path: request.path, portalID: context.portal.id) else { return nil }
         if !page.isPublic {
             guard (try? context.requireSession(request)) != nil else {
-                throw HTTPError(401, "Log in to read this page")
+                throw HTTPError(401, "Log in to read this page.")
             }
         }
         let key = page.id + "@" + RFC3339.format(page.updatedAt)
-        let html = context.services.renderedPages.html(key: key, source: page.content)
-        var response = Response.html(try context.services.pages.render(CustomPage(portalName: context.portal.name, title: page.title, html: html)))
-        // A members-only page must not be kept by shared caches; public ones are revalidated.
-        response.headers.add("Cache-Control", page.isPublic ? "no-cache" : "private, no-store")
-        return response
+        let html = context.services.renderedPages.value(for: key) { Markdown.html(page.content) }
+        return try PageVisit(request, context).render("page", title: page.title, CustomPageContent(title: page.title, html: html))
     }
 }

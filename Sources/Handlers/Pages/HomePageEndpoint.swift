@@ -30,10 +30,11 @@ enum HomePageEndpoint {
     /// A published custom page at `/` replaces the built-in home page.
     static func home(_ request: Request, _ context: RequestContext) throws -> Response {
         if let custom = try CustomPages.respond(request, context) { return custom }
-        let text = try context.services.portalSettings.appearance(portalID: context.portal.id).text.flatMap { try? JSON.parse($0) }
-        let page = HomePage(
-            portalName: context.portal.name, baseURL: context.baseURL,
-            catalogHeader: text?["catalog"]?["primary_header"]?.stringValue, catalogWelcome: text?["catalog"]?["welcome_message"]?.stringValue)
-        return .html(try context.services.pages.render(page))
+        let visit = try PageVisit(request, context)
+        let text = try CatalogText(context)
+        let cover = try context.services.portalSettings.image(.catalogCover, portalID: context.portal.id) != nil
+        return try visit.render("home", title: "Welcome", HomeContent(
+            baseURL: context.baseURL, catalogHeader: text.header, catalogWelcome: text.welcome, hasCover: cover,
+            loggedIn: visit.developer != nil))
     }
 }

@@ -20,7 +20,11 @@ enum ThemeAssets {
            let base = custom["base"]?.stringValue, let code = custom["code"]?.stringValue, let headings = custom["headings"]?.stringValue {
             fonts = (base, code, headings)
         }
-        let css = ThemeStylesheet.css(colors: ThemeDefaults.colorVariables(themeName: appearance.themeName, customTheme: appearance.customTheme), fonts: fonts)
+        // The portal's theme is the light scheme (mint_rocket when it chose dark_mode); dark_mode the dark one.
+        let light = appearance.themeName == "dark_mode" ? "mint_rocket" : appearance.themeName
+        let css = ThemeStylesheet.css(
+            light: ThemeDefaults.colorVariables(themeName: light, customTheme: appearance.customTheme),
+            dark: ThemeDefaults.colorVariables(themeName: "dark_mode", customTheme: nil), fonts: fonts)
         return file(Array(css.utf8), contentType: "text/css; charset=utf-8", request)
     }
 

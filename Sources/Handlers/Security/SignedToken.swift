@@ -15,6 +15,11 @@ struct SignedToken: Sendable {
 
     private var key: SymmetricKey { SymmetricKey(data: secret) }
 
+    /// base64url HMAC-SHA256 of `message` under this installation's key (the pages' CSRF tokens).
+    func mac(_ message: String) -> String {
+        Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key)))
+    }
+
     func sign(id: String, expiresAt: Date) -> String {
         let header = Self.base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let claims = JSON.object([("exp", .epochSeconds(expiresAt)), ("id", .string(id))])
