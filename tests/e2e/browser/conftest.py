@@ -37,7 +37,7 @@ from conftest import (ROOT, Portal, admin, catalog_add_version, new_email, porta
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webelement import WebElement

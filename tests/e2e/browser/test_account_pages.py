@@ -3,7 +3,6 @@ errors, pages that need a login, log out, forgotten password, profile (name, ema
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from conftest import new_email
 
 from .conftest import (PASSWORD, SESSION_COOKIE, Browser, api_developer, assert_field_error, assert_layout,
-                       assert_no_field_error, notice)
+                       assert_no_field_error, axe_check, notice)
 
 NEEDS_LOGIN = ["/dashboard", "/applications", "/applications/new", "/credentials", "/profile"]
 
@@ -57,6 +56,7 @@ def test_wrong_password_is_401_on_the_same_page_keeping_the_email(browser: Brows
     assert browser.value("#login-form", "email") == dev.email
     assert browser.value("#login-form", "password") == ""
     assert not browser.cookie(SESSION_COOKIE)
+    axe_check(browser.driver, "/login with a form error")
 
 
 @pytest.mark.parametrize("path", NEEDS_LOGIN)
@@ -121,6 +121,7 @@ def test_register_errors_are_inline_and_keep_the_values(browser: Browser):
         assert_field_error(browser, "#register-form", name)
     assert browser.value("#register-form", "email") == "not-an-email"
     assert browser.value("#register-form", "password") == ""
+    axe_check(browser.driver, "/register with field errors")
 
     # Only the password is wrong now: the others keep what was typed and show no error.
     email = new_email()
@@ -161,6 +162,7 @@ def test_forgot_and_reset_password_through_the_mailed_link(browser: Browser, por
     assert (browser.path, browser.query.get("notice")) == ("/account/forgot-password", "sent"), \
         browser.driver.current_url
     notice(browser)
+    axe_check(browser.driver, "/account/forgot-password?notice=sent")
 
     # An unknown address gets the same answer.
     browser.get("/account/forgot-password")
@@ -173,6 +175,7 @@ def test_forgot_and_reset_password_through_the_mailed_link(browser: Browser, por
     link = mail_link(mail, "/account/reset-password")
     browser.get(link)
     assert browser.path == "/account/reset-password"
+    axe_check(browser.driver, "/account/reset-password")
     browser.fill("#reset-form", {"password": "a brand new passphrase"})
     browser.submit("#reset-form")
     assert (browser.path, browser.query.get("notice")) == ("/login", "password-reset"), browser.driver.current_url

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import new_email
-
 from .conftest import (VIEWPORTS, SCHEMES, Browser, api_application, api_developer, api_key_auth, api_register,
                        axe_violations, format_violations, layout_problems, record_violations)
 
