@@ -144,3 +144,45 @@ import Testing
         #expect(browser.get("/login").text.contains(#"<html lang="en" data-scheme="dark">"#))
     }
 }
+
+/// The files endpoint: a template replaced through it shows on the next request; assets are served
+/// with a strong ETag; traversal never reaches anything.
+@Suite(.serialized) struct PortalFilesTests {
+    @Test func anEditedTemplateShowsOnTheNextLoad() throws {
+        let portal = try TestPortal()
+        let root = try ProjectTokensTests.make(ProjectTokenRepository(portal.database), portalID: nil, role: .root)
+        let base = "/api/v2/portals/\(portal.defaultPortal.id)/files"
+        func put(_ json: String) -> TestResponse {
+            portal.send("PUT", base, headers: [("Authorization", root), ("Content-Type", "application/json")], body: Array(json.utf8))
+        }
+        #expect(!portal.send("GET", "/login").text.contains("Edited login"))
+        let template = #"{{<layout}}{{$body}}<h1>Edited login</h1>{{/body}}{{/layout}}"#
+        let saved = put(#"{"path":"themes/default/layouts/forms.mustache","contents":"\#(template)"}"#)
+        #expect(saved.status == 201 || saved.status == 200)
+        #expect(portal.send("GET", "/login").text.contains("<h1>Edited login</h1>"))
+        // A template that does not parse is refused and the page keeps working.
+        let broken = put(#"{"path":"themes/default/layouts/forms.mustache","contents":"{{#open}}"}"#)
+        #expect(broken.status == 400)
+        #expect(portal.send("GET", "/login").text.contains("<h1>Edited login</h1>"))
+        #expect(put(#"{"path":"../etc/passwd","contents":"x"}"#).status == 400)
+        #expect(put(#"{"path":"assets/../x","contents":"x"}"#).status == 400)
+    }
+
+    @Test func assetsAreServedWithETagsAndNoTraversal() throws {
+        let portal = try TestPortal()
+        let root = try ProjectTokensTests.make(ProjectTokenRepository(portal.database), portalID: nil, role: .root)
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).base64EncodedString()
+        let made = portal.send("PUT", "/api/v2/portals/\(portal.defaultPortal.id)/files", headers: [("Authorization", root), ("Content-Type", "application/json")],
+                               body: Array(#"{"path":"assets/img/logo.png","contents":"\#(png)","encoding":"base64"}"#.utf8))
+        #expect(made.status == 201)
+        let asset = portal.send("GET", "/assets/img/logo.png")
+        #expect(asset.status == 200 && asset.headers["content-type"] == "image/png" && asset.response.body.count == 11)
+        let tag = try #require(asset.headers["etag"])
+        #expect(portal.send("GET", "/assets/img/logo.png", headers: [("If-None-Match", tag)]).status == 304)
+        #expect(portal.send("HEAD", "/assets/img/logo.png").response.body.isEmpty)
+        for path in ["/assets/../portal.sqlite", "/assets/%2e%2e/x", "/assets/img%2flogo.png", "/assets/img/logo.png%00", "/assets//etc/passwd", "/assets/nope.css"] {
+            #expect(portal.send("GET", path).status == 404, "\(path)")
+        }
+        #expect(portal.send("GET", "/assets/portal.css").status == 200)
+    }
+}

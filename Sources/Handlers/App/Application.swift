@@ -74,9 +74,10 @@ public struct Application: Sendable {
         case .notFound:
             // Any other page path may be a custom page of the portal (GET and HEAD only).
             if family == .site, request.method == "GET" || request.method == "HEAD", !request.path.hasPrefix("/api/"),
-               let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames),
-               let page = try CustomPages.respond(request, RequestContext(services: services, portal: portal, logger: logger)) {
-                return page
+               let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) {
+                let context = RequestContext(services: services, portal: portal, logger: logger)
+                if let file = try ThemeAssets.portalFile(request, context) { return file }
+                if let page = try CustomPages.respond(request, context) { return page }
             }
             throw HTTPError(404, "Not found")
         case .methodNotAllowed(let allowed):

@@ -113,6 +113,8 @@ public final class Services: Sendable {
     public let customPages: PageRepository
     /// Audit-log destinations, webhooks and replay jobs (seed 001).
     public let auditDelivery: AuditDeliveryRepository
+    /// Each portal's page templates (its own files over the default theme), per worker.
+    let themes: ThemeLibrary
     /// Rendered markdown of custom pages and API references of product versions, per worker.
     let renderedPages = BoundedCache<String>()
     let apiReferences = BoundedCache<Result<APIReference, OpenAPIDocument.Problem>>(capacity: 64)
@@ -164,6 +166,11 @@ public final class Services: Sendable {
         self.signedTokens = SignedToken(secret: try InstallationSecrets(database).secret(named: "email-token-signing"))
         self.passwords = passwords
         self.pages = pages
+        do {
+            self.themes = try ThemeLibrary()
+        } catch {
+            throw StorageError(kind: .other, message: "the default theme does not parse: \(error)")
+        }
         self.settings = settings
         self.now = now
     }

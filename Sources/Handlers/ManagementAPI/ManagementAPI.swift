@@ -18,5 +18,6 @@ enum ManagementAPI {
         Customization.register(on: &router)
         PortalPages.register(on: &router)
         AuditLogs.register(on: &router)
+        PortalFiles.register(on: &router)
     }
 }

@@ -85,10 +85,21 @@ struct PageVisit {
 
     /// `template` in the layout. Pages that show personal data or forms are never stored by caches.
     func render<Content: Sendable>(_ template: String, title: String, _ content: Content, status: Int = 200, notice: String? = nil) throws -> Response {
-        let html = try services.pages.render(SitePage(template, chrome: chrome(title, notice: notice), content: content))
+        let html = try renderer().render(SitePage(template, chrome: chrome(title, notice: notice), content: content))
         var response = Response.html(html, status: status)
         response.headers.add("Cache-Control", "no-store")
         return withCookies(response)
+    }
+
+    /// The portal's templates: its own theme files over the default theme, re-read only after a file changed.
+    func renderer() throws -> PageRenderer {
+        let files = services.files
+        let portalID = portal.id
+        return try services.themes.renderer(portalID: portalID, generation: try files.generation()) {
+            try files.files(portalID: portalID, under: "themes/default/").map {
+                ThemeLibrary.File(path: $0.path, checksum: $0.checksum, contents: $0.contents)
+            }
+        }
     }
 
     /// 303 See Other to a path of this portal (never another site).

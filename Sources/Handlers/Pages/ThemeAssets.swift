@@ -7,6 +7,7 @@ import Templates
 /// `If-None-Match` with 304.
 enum ThemeAssets {
     static func register(on router: inout Router) {
+        router.add("GET", "/assets/portal.css", portalStylesheet)
         router.add("GET", "/assets/theme.css", stylesheet)
         router.add("GET", "/assets/logo", logo)
         router.add("GET", "/assets/catalog-cover", catalogCover)
@@ -26,6 +27,32 @@ enum ThemeAssets {
             light: ThemeDefaults.colorVariables(themeName: light, customTheme: appearance.customTheme),
             dark: ThemeDefaults.colorVariables(themeName: "dark_mode", customTheme: nil), fonts: fonts)
         return file(Array(css.utf8), contentType: "text/css; charset=utf-8", request)
+    }
+
+    /// The theme's stylesheet: the portal's own `themes/default/assets/portal.css`, or the default theme's.
+    static func portalStylesheet(_ request: Request, _ context: RequestContext) throws -> Response {
+        if let own = try context.services.files.file(path: PageRenderer.assetsFolder + "portal.css", portalID: context.portal.id) {
+            return file(own.bytes, contentType: "text/css; charset=utf-8", etag: own.checksum, request)
+        }
+        return file(defaultStylesheet, contentType: "text/css; charset=utf-8", etag: defaultStylesheetChecksum, request)
+    }
+
+    static let defaultStylesheet = Array(PageRenderer.stylesheet.utf8)
+    static let defaultStylesheetChecksum = SecretToken.sha256Hex(defaultStylesheet)
+
+    /// Any other `/assets/<path>`: the portal's `themes/default/assets/<path>`, else its `assets/<path>`.
+    /// Paths are matched exactly against stored ones, after refusing anything that could name another
+    /// place (`..`, encoded slashes or dots, backslashes, NUL): 404.
+    static func portalFile(_ request: Request, _ context: RequestContext) throws -> Response? {
+        guard request.path.hasPrefix("/assets/") else { return nil }
+        let rest = String(request.path.dropFirst("/assets/".count))
+        guard PortalFiles.pathProblem("assets/" + rest) == nil else { throw HTTPError(404, "Not found") }
+        for path in [PageRenderer.assetsFolder + rest, "assets/" + rest] {
+            if let stored = try context.services.files.file(path: path, portalID: context.portal.id) {
+                return file(stored.bytes, contentType: AssetTypes.contentType(for: path), etag: stored.checksum, request)
+            }
+        }
+        return nil
     }
 
     static func logo(_ request: Request, _ context: RequestContext) throws -> Response {

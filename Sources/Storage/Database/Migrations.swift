@@ -538,6 +538,24 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-03-theme-files") { db in
+            try db.execute(sql: """
+                -- Binary files (images, fonts) are kept base64-encoded in `contents`.
+                ALTER TABLE portal_files ADD COLUMN binary INTEGER NOT NULL DEFAULT 0 CHECK (binary IN (0, 1));
+                -- The first default-theme copies used another layout and were never read: the new layout
+                -- (themes/default/layouts, partials, assets) is seeded at start.
+                DELETE FROM portal_files WHERE path LIKE 'themes/default/templates/%';
+                -- Bumped by every change to files, so workers re-read a portal's theme only after a change.
+                INSERT INTO change_counters (name, value) VALUES ('portal_files', 1);
+                CREATE TRIGGER portal_files_changed_insert AFTER INSERT ON portal_files
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portal_files'; END;
+                CREATE TRIGGER portal_files_changed_update AFTER UPDATE ON portal_files
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portal_files'; END;
+                CREATE TRIGGER portal_files_changed_delete AFTER DELETE ON portal_files
+                BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'portal_files'; END;
+                """)
+        }
+
         return migrator
     }
 }

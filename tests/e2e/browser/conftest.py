@@ -146,6 +146,14 @@ def record_violations(violations: list[dict], where: str):
         _AXE_FINDINGS.append((where, v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]))
 
 
+def axe_problems(driver, where: str) -> list[str]:
+    """axe's violations on the current page as a readable message in a list (empty when none): for tests that
+    check accessibility along the way and assert at their end, after their functional checks."""
+    violations = axe_violations(driver)
+    record_violations(violations, where)
+    return [format_violations(violations, where)] if violations else []
+
+
 def axe_check(driver, where: str = ""):
     """Run axe-core with the WCAG 2.1 AA tags on the current page; assert no violation."""
     violations = axe_violations(driver)

@@ -10,7 +10,7 @@ import pytest
 from conftest import new_email
 
 from .conftest import (PASSWORD, SESSION_COOKIE, Browser, api_developer, assert_field_error, assert_layout,
-                       assert_no_field_error, axe_check, notice)
+                       assert_no_field_error, axe_problems, notice)
 
 NEEDS_LOGIN = ["/dashboard", "/applications", "/applications/new", "/credentials", "/profile"]
 
@@ -56,7 +56,8 @@ def test_wrong_password_is_401_on_the_same_page_keeping_the_email(browser: Brows
     assert browser.value("#login-form", "email") == dev.email
     assert browser.value("#login-form", "password") == ""
     assert not browser.cookie(SESSION_COOKIE)
-    axe_check(browser.driver, "/login with a form error")
+    a11y = axe_problems(browser.driver, "/login with a form error")
+    assert not a11y, "\n".join(a11y)
 
 
 @pytest.mark.parametrize("path", NEEDS_LOGIN)
@@ -121,7 +122,7 @@ def test_register_errors_are_inline_and_keep_the_values(browser: Browser):
         assert_field_error(browser, "#register-form", name)
     assert browser.value("#register-form", "email") == "not-an-email"
     assert browser.value("#register-form", "password") == ""
-    axe_check(browser.driver, "/register with field errors")
+    a11y = axe_problems(browser.driver, "/register with field errors")
 
     # Only the password is wrong now: the others keep what was typed and show no error.
     email = new_email()
@@ -135,6 +136,7 @@ def test_register_errors_are_inline_and_keep_the_values(browser: Browser):
     assert browser.value("#register-form", "email") == email
     assert browser.value("#register-form", "meta.full_name") == "Ada Lovelace"
     assert browser.value("#register-form", "password") == ""
+    assert not a11y, "\n".join(a11y)
 
 
 def test_register_on_a_portal_that_needs_approval_says_pending(browser_factory, portal):
@@ -162,7 +164,7 @@ def test_forgot_and_reset_password_through_the_mailed_link(browser: Browser, por
     assert (browser.path, browser.query.get("notice")) == ("/account/forgot-password", "sent"), \
         browser.driver.current_url
     notice(browser)
-    axe_check(browser.driver, "/account/forgot-password?notice=sent")
+    a11y = axe_problems(browser.driver, "/account/forgot-password?notice=sent")
 
     # An unknown address gets the same answer.
     browser.get("/account/forgot-password")
@@ -175,7 +177,7 @@ def test_forgot_and_reset_password_through_the_mailed_link(browser: Browser, por
     link = mail_link(mail, "/account/reset-password")
     browser.get(link)
     assert browser.path == "/account/reset-password"
-    axe_check(browser.driver, "/account/reset-password")
+    a11y += axe_problems(browser.driver, "/account/reset-password")
     browser.fill("#reset-form", {"password": "a brand new passphrase"})
     browser.submit("#reset-form")
     assert (browser.path, browser.query.get("notice")) == ("/login", "password-reset"), browser.driver.current_url
@@ -184,6 +186,7 @@ def test_forgot_and_reset_password_through_the_mailed_link(browser: Browser, por
     assert browser.login(dev.email, PASSWORD) == 401
     browser.login(dev.email, "a brand new passphrase")
     assert browser.path == "/dashboard", browser.driver.current_url
+    assert not a11y, "\n".join(a11y)
 
 
 # --- profile -----------------------------------------------------------------------------------------

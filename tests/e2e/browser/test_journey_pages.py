@@ -9,7 +9,7 @@ import re
 
 from conftest import new_email
 
-from .conftest import PASSWORD, SESSION_COOKIE, Browser, assert_layout, axe_check, notice
+from .conftest import PASSWORD, SESSION_COOKIE, Browser, assert_layout, axe_problems, notice
 from .test_account_pages import mail_link
 
 APP_PATH = re.compile(r"/applications/([^/?#]+)")
@@ -129,7 +129,7 @@ def test_journey_on_a_portal_that_verifies_email(browser_factory, portal):
     assert link.startswith(f"https://{host}:{portal.public_port}/account/verify?token="), link
     b.get(link)
     assert b.path == "/account/verify", b.driver.current_url
-    axe_check(b.driver, "/account/verify")
+    a11y = axe_problems(b.driver, "/account/verify")
     token = b.find('#verify-form input[name="token"]')
     assert token.get_attribute("type") == "hidden" and token.get_attribute("value"), token.get_attribute("outerHTML")
     b.submit("#verify-form")
@@ -141,6 +141,7 @@ def test_journey_on_a_portal_that_verifies_email(browser_factory, portal):
     assert (b.parsed.hostname, b.path) == (host, "/dashboard"), b.driver.current_url
     assert email in b.body_text()
     create_application(b, "Verified App")
+    assert not a11y, "\n".join(a11y)
 
 
 def test_journey_without_javascript(nojs_browser: Browser, portal, portal_name):
