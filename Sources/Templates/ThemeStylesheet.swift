@@ -39,7 +39,8 @@ public enum ThemeStylesheet {
         ("--danger", ["--section-body"]),
     ]
 
-    /// `variables` with each text colour adjusted to reach 4.5:1 against its backgrounds.
+    /// `variables` with each text colour adjusted to reach 4.5:1 against its backgrounds; where no
+    /// text colour can (white on a mid-tone footer), the background itself is darkened or lightened.
     static func readable(_ variables: Variables) -> Variables {
         var values = Dictionary(variables.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         let page = values["--section-body"].flatMap(RGBA.init(css:))?.over(.white) ?? .white
@@ -49,7 +50,11 @@ public enum ThemeStylesheet {
             guard !grounds.isEmpty else { continue }
             // A colour that passes as given is kept as the admin wrote it.
             guard !grounds.allSatisfy({ RGBA.contrast(foreground.over($0), $0) >= RGBA.minimumContrast }) else { continue }
-            values[text] = RGBA.readable(foreground, on: grounds).hex
+            if let fixed = RGBA.readable(foreground, on: grounds) {
+                values[text] = fixed.hex
+            } else if backgrounds.count == 1, let fixedGround = RGBA.readable(grounds[0], on: [foreground.over(grounds[0])]) {
+                values[backgrounds[0]] = fixedGround.hex
+            }
         }
         return variables.map { ($0.name, values[$0.name] ?? $0.value) }
     }
@@ -144,24 +149,24 @@ struct RGBA: Equatable {
         return (max(x, y) + 0.05) / (min(x, y) + 0.05)
     }
 
-    /// `foreground` (made opaque over the first background), moved towards black or white in small steps
-    /// until it reaches `minimum` against every background.
     /// WCAG AA for normal text is 4.5:1; a little margin absorbs rounding to 8-bit channels.
     static let minimumContrast = 4.6
 
-    static func readable(_ foreground: RGBA, on backgrounds: [RGBA], minimum: Double = minimumContrast) -> RGBA {
+    /// `foreground` (made opaque over the first background), moved towards black or white in small steps
+    /// until it reaches `minimum` against every background: the nearest such colour, or nil.
+    static func readable(_ foreground: RGBA, on backgrounds: [RGBA], minimum: Double = minimumContrast) -> RGBA? {
         let start = foreground.over(backgrounds[0])
         func passes(_ colour: RGBA) -> Bool { backgrounds.allSatisfy { contrast(colour, $0) >= minimum } }
         if passes(start) { return start }
-        let darkGround = backgrounds.map(\.luminance).reduce(0, +) / Double(backgrounds.count) < 0.4
-        let target = darkGround ? white : black
         for step in 1...20 {
             let t = Double(step) / 20
-            let mixed = RGBA(red: start.red + (target.red - start.red) * t, green: start.green + (target.green - start.green) * t,
-                             blue: start.blue + (target.blue - start.blue) * t, alpha: 1)
-            if passes(mixed) { return mixed }
+            for target in [black, white] {
+                let mixed = RGBA(red: start.red + (target.red - start.red) * t, green: start.green + (target.green - start.green) * t,
+                                 blue: start.blue + (target.blue - start.blue) * t, alpha: 1)
+                if passes(mixed) { return mixed }
+            }
         }
-        return target
+        return nil
     }
 
     var hex: String {

@@ -77,7 +77,11 @@ import Testing
         #expect(abs(RGBA.contrast(white, black) - 21) < 0.01)
         let teal = try #require(RGBA(css: "#07A88D"))
         #expect(RGBA.contrast(teal, white) < 4.5)
-        #expect(RGBA.contrast(RGBA.readable(teal, on: [white]), white) >= 4.5)
+        #expect(RGBA.contrast(try #require(RGBA.readable(teal, on: [white])), white) >= 4.5)
+        // White on the teal footer (3:1) becomes readable, one way or the other.
+        let footer = ThemeStylesheet.readable([("--section-footer", "#07A88D"), ("--text-footer", "#FFFFFF")])
+        let (ground, text) = (try #require(RGBA(css: footer[0].value)), try #require(RGBA(css: footer[1].value)))
+        #expect(RGBA.contrast(text, ground) >= 4.5)
         #expect(RGBA(css: "hsl(0, 100%, 50%)")?.hex == "#ff0000")
         #expect(RGBA(css: "rgba(0,0,0,0.5)")?.over(white).hex == "#808080")
         #expect(RGBA(css: "url(x)") == nil)
