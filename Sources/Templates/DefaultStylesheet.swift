@@ -39,7 +39,7 @@ extension DefaultTheme {
         .button,button{display:inline-block;font:inherit;font-weight:600;border:1px solid transparent;border-radius:8px;padding:.55rem 1rem;cursor:pointer;text-decoration:none;background:var(--button-primary-fill,#1155cb);color:var(--button-primary-text,#fff);min-height:44px}
         .button.secondary,button.secondary{background:transparent;color:var(--text-link,#05785f);border-color:currentColor}
         button.link{background:none;border:0;padding:0;color:inherit;font-weight:400;text-decoration:underline;min-height:0}
-        button.danger{background:var(--danger,#b42318);color:#fff}
+        button.danger{background:var(--danger,#b42318);color:var(--section-body,#fff)}
         button.small{padding:.25rem .6rem;min-height:36px;font-size:.9rem}
         .actions{display:flex;flex-wrap:wrap;gap:.5rem}
         form{margin:1rem 0}
@@ -62,7 +62,7 @@ extension DefaultTheme {
         .facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
         .facts dt{font-weight:600}.facts dd{margin:0}
         table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;display:block;overflow-x:auto}
-        th,td{border:1px solid var(--section-stroke,#d0d7de);padding:.4rem .6rem;text-align:left;vertical-align:top}
+        th,td{border:1px solid var(--section-stroke,#d0d7de);padding:.4rem .6rem;text-align:left;vertical-align:top;overflow-wrap:normal}
         .reference .operation{border-top:1px solid var(--section-stroke,#d0d7de);padding-top:.5rem;margin-top:1.5rem}
         .method{display:inline-block;font-family:var(--font-code,ui-monospace),monospace;font-weight:700;font-size:.8rem;padding:.1rem .45rem;border-radius:4px;border:1px solid currentColor;text-transform:uppercase}
         .toc ul{columns:2 18rem;padding-left:1rem}

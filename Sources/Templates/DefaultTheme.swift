@@ -58,25 +58,26 @@ enum DefaultTheme {
         "field": """
             <div class="field">
             {{#isInput}}
-            <label for="{{name}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
-            <input id="{{name}}" name="{{name}}" type="{{type}}" value="{{value}}"{{#.autocomplete}} autocomplete="{{.}}"{{/.autocomplete}}{{#required}} aria-required="true"{{/required}}{{#.error}} aria-invalid="true" aria-describedby="{{name}}-error"{{/.error}}>
+            <label for="{{id}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
+            <input id="{{id}}" name="{{name}}" type="{{type}}" value="{{value}}"{{#.autocomplete}} autocomplete="{{.}}"{{/.autocomplete}}{{#required}} aria-required="true"{{/required}}{{#.error}} aria-invalid="true" aria-describedby="{{id}}-error"{{/.error}}>
             {{/isInput}}
             {{#isTextarea}}
-            <label for="{{name}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
-            <textarea id="{{name}}" name="{{name}}" rows="6"{{#required}} aria-required="true"{{/required}}{{#.error}} aria-invalid="true" aria-describedby="{{name}}-error"{{/.error}}>{{value}}</textarea>
+            <label for="{{id}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
+            <textarea id="{{id}}" name="{{name}}" rows="6"{{#required}} aria-required="true"{{/required}}{{#.error}} aria-invalid="true" aria-describedby="{{id}}-error"{{/.error}}>{{value}}</textarea>
             {{/isTextarea}}
             {{#isSelect}}
-            <label for="{{name}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
-            <select id="{{name}}" name="{{name}}"{{#.error}} aria-invalid="true" aria-describedby="{{name}}-error"{{/.error}}>
+            <label for="{{id}}">{{label}}{{#required}} <span class="required">(required)</span>{{/required}}</label>
+            <select id="{{id}}" name="{{name}}"{{#.error}} aria-invalid="true" aria-describedby="{{id}}-error"{{/.error}}>
             {{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}
             </select>
             {{/isSelect}}
             {{#.hint}}<p class="hint">{{.}}</p>{{/.hint}}
-            {{#.error}}<p class="field-error" id="{{name}}-error">{{.}}</p>{{/.error}}
+            {{#.error}}<p class="field-error" id="{{id}}-error">{{.}}</p>{{/.error}}
             </div>
             """,
         "form": """
-            <form id="{{id}}" method="post" action="{{action}}" novalidate>
+            {{#.heading}}<h2 id="{{id}}-heading">{{.}}</h2>{{/.heading}}
+            <form id="{{id}}" method="post" action="{{action}}" novalidate{{#.heading}} aria-labelledby="{{id}}-heading"{{/.heading}}>
             <input type="hidden" name="csrf_token" value="{{chrome.csrfToken}}">
             {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
             {{#.error}}<p class="form-error" role="alert">{{.}}</p>{{/.error}}
@@ -100,7 +101,7 @@ enum DefaultTheme {
             </section>
             <h2>Using the developer API</h2>
             <p>Everything here also works over HTTP: log in with <code>GET {{content.baseURL}}/api/v1/auth</code> (HTTP Basic) and use the <code>portal_session</code> cookie.</p>
-            <pre>curl -u you@example.com {{content.baseURL}}/api/v1/auth -c cookies.txt
+            <pre tabindex="0">curl -u you@example.com {{content.baseURL}}/api/v1/auth -c cookies.txt
             curl -b cookies.txt {{content.baseURL}}/api/v1/applications</pre>
             {{/body}}
             {{/layout}}
@@ -165,7 +166,7 @@ enum DefaultTheme {
             {{#.description}}<p>{{.}}</p>{{/.description}}
             {{#hasParameters}}
             <h4>Parameters</h4>
-            <table class="parameters"><thead><tr><th scope="col">Name</th><th scope="col">In / type</th><th scope="col">Description</th></tr></thead><tbody>
+            <table class="parameters" tabindex="0"><thead><tr><th scope="col">Name</th><th scope="col">In / type</th><th scope="col">Description</th></tr></thead><tbody>
             {{#parameters}}<tr><td><code>{{name}}</code>{{#required}} <span class="required">required</span>{{/required}}</td><td>{{type}}</td><td>{{.description}}</td></tr>{{/parameters}}
             </tbody></table>
             {{/hasParameters}}
@@ -184,7 +185,7 @@ enum DefaultTheme {
             <div class="schema">
             <p><strong>{{label}}</strong>{{#.contentType}} <code>{{.}}</code>{{/.contentType}} {{description}}{{#.type}} <span class="type">{{.}}</span>{{/.type}}</p>
             {{#hasProperties}}<ul class="properties">{{#properties}}{{>property}}{{/properties}}</ul>{{/hasProperties}}
-            {{#.example}}<details><summary>Example</summary><pre>{{.}}</pre></details>{{/.example}}
+            {{#.example}}<details><summary>Example</summary><pre tabindex="0">{{.}}</pre></details>{{/.example}}
             </div>
             """,
         "property": """
@@ -225,7 +226,7 @@ enum DefaultTheme {
             <p class="actions"><a class="button secondary" href="/applications/{{content.id}}/edit">Edit</a></p>
             <h2>Registrations</h2>
             {{#content.hasRegistrations}}
-            <table class="registrations"><thead><tr><th scope="col">API</th><th scope="col">Version</th><th scope="col">Status</th></tr></thead><tbody>
+            <table class="registrations" tabindex="0"><thead><tr><th scope="col">API</th><th scope="col">Version</th><th scope="col">Status</th></tr></thead><tbody>
             {{#content.registrations}}<tr><td>{{title}}</td><td>{{.detail}}</td><td><span class="status s-{{.status}}">{{.status}}</span></td></tr>{{/content.registrations}}
             </tbody></table>
             {{/content.hasRegistrations}}
@@ -245,7 +246,7 @@ enum DefaultTheme {
             {{$body}}
             <div class="narrow">
             <h1>{{content.heading}}</h1>
-            <dl class="facts">{{#content.facts}}<dt>{{label}}</dt><dd><code>{{value}}</code></dd>{{/content.facts}}</dl>
+            {{#content.facts}}<div class="field"><label for="{{id}}">{{label}}</label><input id="{{id}}" type="text" readonly value="{{value}}"></div>{{/content.facts}}
             <div class="field">
             <label for="secret">{{content.secretLabel}}</label>
             <input id="secret" type="text" readonly value="{{content.secret}}" aria-describedby="secret-hint">

@@ -62,6 +62,8 @@ public struct FormField: Sendable {
     }
 
     public var name: String
+    /// The element id (the name unless two forms of a page share a field name).
+    public var id: String
     public var label: String
     public var type: String
     public var value: String
@@ -74,9 +76,10 @@ public struct FormField: Sendable {
     public var isSelect: Bool
     public var isTextarea: Bool
 
-    public init(_ name: String, label: String, type: String = "text", value: String = "", error: String? = nil, hint: String? = nil,
-                required: Bool = false, autocomplete: String? = nil, options: [Option] = [], textarea: Bool = false) {
+    public init(_ name: String, id: String? = nil, label: String, type: String = "text", value: String = "", error: String? = nil,
+                hint: String? = nil, required: Bool = false, autocomplete: String? = nil, options: [Option] = [], textarea: Bool = false) {
         self.name = name
+        self.id = id ?? name
         self.label = label
         self.type = type
         self.value = type == "password" ? "" : value
@@ -94,6 +97,8 @@ public struct FormField: Sendable {
 /// A form: where it posts, its fields, its button and a form-level error.
 public struct Form: Sendable {
     public var id: String
+    /// A heading above the form, on pages with several.
+    public var heading: String?
     public var action: String
     public var fields: [FormField]
     public var hidden: [FormField]
@@ -102,9 +107,10 @@ public struct Form: Sendable {
     /// A destructive action (drawn as such).
     public var danger: Bool
 
-    public init(id: String, action: String, fields: [FormField], hidden: [(String, String)] = [], submit: String,
+    public init(id: String, heading: String? = nil, action: String, fields: [FormField], hidden: [(String, String)] = [], submit: String,
                 error: String? = nil, danger: Bool = false) {
         self.id = id
+        self.heading = heading
         self.action = action
         self.fields = fields
         self.hidden = hidden.map { FormField($0.0, label: "", type: "hidden", value: $0.1) }
@@ -417,16 +423,17 @@ public struct ApplicationContent: Sendable {
     }
 }
 
-/// A secret shown once, right after it was made.
+/// A secret shown once, right after it was made, with the values that go with it (each a read-only
+/// field with an id, so it can be selected and copied).
 public struct SecretContent: Sendable {
     public var heading: String
-    public var facts: [Fact]
+    public var facts: [FormField]
     public var secretLabel: String
     public var secret: String
     public var backHref: String
     public var backLabel: String
 
-    public init(heading: String, facts: [Fact], secretLabel: String, secret: String, backHref: String, backLabel: String) {
+    public init(heading: String, facts: [FormField], secretLabel: String, secret: String, backHref: String, backLabel: String) {
         self.heading = heading
         self.facts = facts
         self.secretLabel = secretLabel

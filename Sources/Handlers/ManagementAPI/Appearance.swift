@@ -95,13 +95,13 @@ enum AppearanceEndpoints {
                 guard let given = members[name] else { body.require(variable); continue }
                 guard object(given, variable, ["value", "description"], &body) != nil else { continue }
                 guard let color = given["value"]?.stringValue, color.count <= 255, CSSColor.isValid(color) else {
-                    body.reject("\(variable).value", "must be a CSS colour: #rgb, #rrggbb, #rrggbbaa, rgb(), rgba(), hsl() or hsla()", rule: "is_color")
+                    body.reject("\(variable).value", "must be a CSS colour: #rgb, #rrggbb, #rrggbbaa, rgb(), rgba(), hsl() or hsla()", rule: "matches_regex")
                     continue
                 }
                 var entry: [(String, JSON)] = [("value", .string(color))]
                 if let description = given["description"] {
                     guard let text = description.stringValue, text.count <= 512 else {
-                        body.reject("\(variable).description", "must be a string of at most 512 characters", rule: "max_length")
+                        body.reject("\(variable).description", "must be a string of at most 512 characters", rule: "invalid")
                         continue
                     }
                     entry.append(("description", .string(text)))
@@ -120,7 +120,8 @@ enum AppearanceEndpoints {
         var members: [(String, JSON)] = []
         for name in ["base", "code", "headings"] {
             guard let font = value[name]?.stringValue, fonts.contains(font) else {
-                body.reject("custom_fonts.\(name)", "must be one of \(fonts.joined(separator: ", "))", rule: "enum")
+                body.reject("custom_fonts.\(name)", "must be one of \(fonts.joined(separator: ", "))", rule: "enum",
+                            extra: ("choices", .array(fonts.map { .string($0) })))
                 continue
             }
             members.append((name, .string(font)))
@@ -137,7 +138,7 @@ enum AppearanceEndpoints {
         var members: [(String, JSON)] = []
         for name in ["welcome_message", "primary_header"] {
             guard let text = catalog[name]?.stringValue, text.count <= 512 else {
-                body.reject("text.catalog.\(name)", "is a required string of at most 512 characters", rule: "max_length")
+                body.reject("text.catalog.\(name)", "is a required string of at most 512 characters", rule: "invalid")
                 continue
             }
             members.append((name, .string(text)))
@@ -158,7 +159,7 @@ enum AppearanceEndpoints {
             var filename: String?
             if let named = given["filename"] {
                 guard let text = named.stringValue, (1...512).contains(text.count) else {
-                    body.reject("\(field).filename", "must be a string of 1 to 512 characters", rule: "max_length")
+                    body.reject("\(field).filename", "must be a string of 1 to 512 characters", rule: "invalid")
                     continue
                 }
                 filename = text
@@ -223,23 +224,23 @@ enum ImageDataURL {
     ]
 
     static func decode(_ url: String, maximumBytes: Int) -> Result<(String, [UInt8]), Problem> {
-        let malformed = Problem(reason: "must be a data URL with base64 image data, e.g., data:image/png;base64,<BASE64_IMAGE_DATA>", rule: "is_data_uri")
+        let malformed = Problem(reason: "must be a data URL with base64 image data, e.g., data:image/png;base64,<BASE64_IMAGE_DATA>", rule: "matches_regex")
         guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ",") else { return .failure(malformed) }
         let header = url[url.index(url.startIndex, offsetBy: 5)..<comma]
         guard header.hasSuffix(";base64") else { return .failure(malformed) }
         let type = header.dropLast(";base64".count).lowercased()
         guard let signature = signatures.first(where: { $0.type == type }) else {
-            return .failure(Problem(reason: "must be a PNG, JPEG, GIF or ICO image", rule: "is_image"))
+            return .failure(Problem(reason: "must be a PNG, JPEG, GIF or ICO image", rule: "invalid"))
         }
         let encoded = url[url.index(after: comma)...]
         guard encoded.utf8.count <= (maximumBytes / 3 + 1) * 4 else {
-            return .failure(Problem(reason: "must be at most \(maximumBytes / 1024) KiB", rule: "max_size"))
+            return .failure(Problem(reason: "must be at most \(maximumBytes / 1024) KiB", rule: "invalid"))
         }
         guard let data = Data(base64Encoded: String(encoded)) else { return .failure(malformed) }
         let bytes = Array(data)
-        guard bytes.count <= maximumBytes else { return .failure(Problem(reason: "must be at most \(maximumBytes / 1024) KiB", rule: "max_size")) }
+        guard bytes.count <= maximumBytes else { return .failure(Problem(reason: "must be at most \(maximumBytes / 1024) KiB", rule: "invalid")) }
         guard signature.magic.contains(where: { bytes.starts(with: $0) }) else {
-            return .failure(Problem(reason: "is not a \(type) image", rule: "is_image"))
+            return .failure(Problem(reason: "is not a \(type) image", rule: "invalid"))
         }
         return .success((type, bytes))
     }

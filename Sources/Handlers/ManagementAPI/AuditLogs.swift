@@ -105,16 +105,16 @@ enum AuditLogs {
                 return nil
             }
             if date < now.addingTimeInterval(-replayWindow) || date > now.addingTimeInterval(clockSkew) {
-                body.reject(name, "must be within the last 7 days", rule: "is_within_range")
+                body.reject(name, "must be within the last 7 days", rule: "invalid")
                 return nil
             }
             return date
         }
         let start = date("start_at"), end = date("end_at")
-        if let start, let end, start > end { body.reject("end_at", "must not be before start_at", rule: "is_after") }
+        if let start, let end, start > end { body.reject("end_at", "must not be before start_at", rule: "invalid") }
         let webhook = try context.services.auditDelivery.webhook(portalID: access.portal.id)
         if webhook.destinationID == nil {
-            body.reject("audit_log_destination_id", "the portal's audit-log webhook has no destination to replay to", rule: "dependent_fields")
+            body.dependent("start_at", on: ["audit_log_destination_id"])
         }
         try body.finish()
         guard let start, let end else { throw ManagementAPIError.invalid("start_at", "is required", rule: "required") }

@@ -41,7 +41,7 @@ enum Customization {
             return text.utf8.count <= maximumBytes ? text : nil
         }
         guard let stored else {
-            throw ManagementAPIError.invalid("body", "the customization must be at most \(maximumBytes) bytes", rule: "max_size",
+            throw ManagementAPIError.invalid("body", "the customization must be at most \(maximumBytes) bytes", rule: "invalid",
                                              extra: ("maximum", .int(Int64(maximumBytes))))
         }
         return jsonResponse(stored)

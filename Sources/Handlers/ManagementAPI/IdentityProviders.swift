@@ -88,7 +88,7 @@ enum IdentityProviders {
     private static func loginPath(_ body: inout ManagementBody) -> ManagementBody.Field<String> {
         guard case .value(let path) = body.string("login_path", maxLength: 64) else { return .absent }
         guard path.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
-            body.reject("login_path", "must be 1 to 64 lowercase letters, digits or hyphens", rule: "is_login_path")
+            body.reject("login_path", "must be 1 to 64 lowercase letters, digits or hyphens", rule: "matches_regex")
             return .absent
         }
         return .value(path)
@@ -109,7 +109,7 @@ enum IdentityProviders {
         func string(_ key: String) -> String? { value[key]?.stringValue }
         if type == "oidc" {
             if let issuer = string("issuer_url") {
-                if !WebURL.isHTTP(issuer) || issuer.count > 2048 { body.reject("config.issuer_url", "must be an http or https URL", rule: "is_url"); valid = false }
+                if !WebURL.isHTTP(issuer) || issuer.count > 2048 { body.reject("config.issuer_url", "must be an http or https URL", rule: "matches_regex"); valid = false }
             } else {
                 body.reject("config.issuer_url", "is a required field", rule: "required"); valid = false
             }
@@ -136,10 +136,10 @@ enum IdentityProviders {
         }
         let url = string("idp_metadata_url"), xml = string("idp_metadata_xml")
         if value["idp_metadata_url"] != nil, url.map({ !WebURL.isHTTP($0) || $0.count > 2048 }) ?? true {
-            body.reject("config.idp_metadata_url", "must be an http or https URL", rule: "is_url"); valid = false
+            body.reject("config.idp_metadata_url", "must be an http or https URL", rule: "matches_regex"); valid = false
         }
         if value["idp_metadata_xml"] != nil, xml.map({ $0.utf8.count > 262_144 || !SAMLMetadata.isWellFormed($0) }) ?? true {
-            body.reject("config.idp_metadata_xml", "must be well-formed SAML metadata XML (an EntityDescriptor) of at most 256 KiB", rule: "is_xml"); valid = false
+            body.reject("config.idp_metadata_xml", "must be well-formed SAML metadata XML (an EntityDescriptor) of at most 256 KiB", rule: "invalid"); valid = false
         }
         if value["idp_metadata_url"] == nil, value["idp_metadata_xml"] == nil {
             body.reject("config", "needs idp_metadata_url or idp_metadata_xml", rule: "required"); valid = false

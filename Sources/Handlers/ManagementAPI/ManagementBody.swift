@@ -194,8 +194,8 @@ struct ManagementBody {
 
     /// Records a problem with a member (or a member's member, e.g. `config.issuer_url`) that the
     /// operation checks itself.
-    mutating func reject(_ field: String, _ reason: String, rule: String? = "invalid") {
-        problem(field, reason, rule: rule)
+    mutating func reject(_ field: String, _ reason: String, rule: String? = "invalid", extra: (String, JSON)? = nil) {
+        problem(field, reason, rule: rule, extra: extra)
     }
 
     /// An absolute `http` or `https` URL (with a host) of at most 2,048 characters.
@@ -203,7 +203,7 @@ struct ManagementBody {
         switch string(name, required: required, maxLength: 2048, nullable: nullable) {
         case .value(let text):
             guard WebURL.isHTTP(text) else {
-                problem(name, "must be an http or https URL", rule: "is_url")
+                problem(name, "must be an http or https URL", rule: "matches_regex")
                 return .absent
             }
             return .value(text)

@@ -44,13 +44,13 @@ enum PortalFiles {
         let path = body.string("path", required: true, maxLength: 255)
         let contents = body.string("contents", required: true, minLength: 0, maxLength: maximumBytes * 2)
         let binary = (body.choice("encoding", ["utf-8", "base64"]) ?? "utf-8") == "base64"
-        if case .value(let path) = path, let problem = pathProblem(path) { body.reject("path", problem, rule: "is_path") }
+        if case .value(let path) = path, let problem = pathProblem(path) { body.reject("path", problem, rule: "matches_regex") }
         if case .value(let text) = contents {
             let size = binary ? Data(base64Encoded: text)?.count : text.utf8.count
             if size == nil { body.reject("contents", "is not valid base64", rule: "is_base64") }
-            if let size, size > maximumBytes { body.reject("contents", "must be at most \(maximumBytes / 1024) KiB", rule: "max_size") }
+            if let size, size > maximumBytes { body.reject("contents", "must be at most \(maximumBytes / 1024) KiB", rule: "invalid") }
             if !binary, case .value(let path) = path, let problem = ThemeLibrary.problem(parsing: text, path: path) {
-                body.reject("contents", problem, rule: "is_template")
+                body.reject("contents", problem, rule: "invalid")
             }
         }
         try body.finish()

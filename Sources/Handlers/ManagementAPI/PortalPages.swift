@@ -77,7 +77,7 @@ enum PortalPages {
     private static func path(_ body: inout ManagementBody, required: Bool) -> ManagementBody.Field<String> {
         guard case .value(let path) = body.string("path", required: required, maxLength: 512) else { return .absent }
         guard path.hasPrefix("/") else {
-            body.reject("path", "must start with a slash", rule: "is_path")
+            body.reject("path", "must start with a slash", rule: "matches_regex")
             return .absent
         }
         let allowed = path.unicodeScalars.allSatisfy { scalar in
@@ -86,11 +86,11 @@ enum PortalPages {
         let inner = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).dropLast(path.hasSuffix("/") && path != "/" ? 1 : 0)
         let segmentsOK = path == "/" || inner.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
         guard allowed, segmentsOK else {
-            body.reject("path", "must be a URL path of letters, digits and -._~!$&'()*+,;=:@, without empty, '.' or '..' segments", rule: "is_path")
+            body.reject("path", "must be a URL path of letters, digits and -._~!$&'()*+,;=:@, without empty, '.' or '..' segments", rule: "matches_regex")
             return .absent
         }
         if reservedPrefixes.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
-            body.reject("path", "is reserved by the portal (\(reservedPrefixes.joined(separator: ", ")))", rule: "is_path")
+            body.reject("path", "is reserved by the portal (\(reservedPrefixes.joined(separator: ", ")))", rule: "matches_regex")
             return .absent
         }
         return .value(path)
@@ -98,7 +98,7 @@ enum PortalPages {
 
     private static func save(_ page: PortalPage, _ audit: AuditEntry, _ context: RequestContext) throws {
         guard try context.services.customPages.save(page, audit: audit) else {
-            throw ManagementAPIError.invalid("path", "another page of this portal has this path", rule: "unique")
+            throw ManagementAPIError.invalid("path", "another page of this portal has this path", rule: "invalid")
         }
     }
 

@@ -171,7 +171,7 @@ enum DeveloperPages {
         case .success(let reply):
             return try visit.render("secret", title: "New client credentials", SecretContent(
                 heading: "Client credentials for \(app.name)",
-                facts: [Fact("Client ID", reply.json?["client_id"]?.stringValue ?? "")],
+                facts: [FormField("client_id", id: "client-id", label: "Client ID", value: reply.json?["client_id"]?.stringValue ?? "")],
                 secretLabel: "Client secret", secret: reply.json?["client_secret"]?.stringValue ?? "",
                 backHref: "/applications/\(app.id)", backLabel: "Back to \(app.name)"))
         case .failure(let refusal):
@@ -303,18 +303,20 @@ enum DeveloperPages {
                              error: metaErrors[name] ?? (field.required ? metaErrors["meta"] : nil), required: field.required)
         }
         let forms = [
-            Form(id: "meta-form", action: "/profile/meta", fields: metaFields, submit: "Save profile", error: formError(.meta)),
-            Form(id: "email-form", action: "/profile/email", fields: [
+            Form(id: "meta-form", heading: "Your details", action: "/profile/meta", fields: metaFields, submit: "Save profile", error: formError(.meta)),
+            Form(id: "email-form", heading: "Email address", action: "/profile/email", fields: [
                 FormField("email", label: "New email address", value: values["email"] ?? developer.email, error: errors(.email)["email"], autocomplete: "email"),
-                FormField("password", label: "Current password", type: "password", error: errors(.email)["password"], autocomplete: "current-password"),
+                FormField("password", id: "email-password", label: "Current password", type: "password", error: errors(.email)["password"],
+                          autocomplete: "current-password"),
             ], submit: "Change email", error: formError(.email)),
-            Form(id: "password-form", action: "/profile/password", fields: [
+            Form(id: "password-form", heading: "Password", action: "/profile/password", fields: [
                 FormField("old_password", label: "Current password", type: "password", error: errors(.password)["old_password"], autocomplete: "current-password"),
                 FormField("new_password", label: "New password", type: "password", error: errors(.password)["password"],
                           hint: "At least \(PasswordPolicy.minimumLength) characters.", autocomplete: "new-password"),
             ], submit: "Change password", error: formError(.password)),
-            Form(id: "delete-form", action: "/profile/delete", fields: [
-                FormField("password", label: "Current password", type: "password", error: errors(.delete)["password"], autocomplete: "current-password"),
+            Form(id: "delete-form", heading: "Delete your account", action: "/profile/delete", fields: [
+                FormField("password", id: "delete-password", label: "Current password", type: "password", error: errors(.delete)["password"],
+                          autocomplete: "current-password"),
             ], submit: "Delete my account", error: formError(.delete), danger: true),
         ]
         return try visit.render("forms", title: "Profile", FormsPage(

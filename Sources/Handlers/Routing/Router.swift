@@ -51,18 +51,36 @@ public struct Router: Sendable {
         }
     }
 
-    /// Finds the route for `method` and decoded path `segments`. HEAD is served by GET routes.
+    /// Finds the route for `method` and decoded path `segments`. HEAD is served by GET routes. Where
+    /// several patterns match, the one with a literal segment where the others have a parameter wins
+    /// (`/portals/appearance-defaults` over `/portals/{portalId}`), whatever the registration order.
     func match(method: String, segments: [String]) -> Match {
         var allowed: [String] = []
+        var best: (route: Route, parameters: [String: String])?
         for route in routes {
             guard let parameters = Self.bind(route.segments, to: segments) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route.action, parameters: parameters)
+                if let current = best, !Self.isMoreLiteral(route.segments, than: current.route.segments) { continue }
+                best = (route, parameters)
+                continue
             }
             allowed.append(route.method)
             if route.method == "GET" { allowed.append("HEAD") }  // GET routes answer HEAD too
         }
+        if let best { return .found(best.route.action, parameters: best.parameters) }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Whether `a` has a literal at the first position where it and `b` differ in kind.
+    private static func isMoreLiteral(_ a: [Segment], than b: [Segment]) -> Bool {
+        for (x, y) in zip(a, b) {
+            switch (x, y) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return false
     }
 
     private static func bind(_ pattern: [Segment], to segments: [String]) -> [String: String]? {

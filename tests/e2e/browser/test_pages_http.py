@@ -176,10 +176,9 @@ def test_colour_scheme_switch_sets_a_cookie_and_the_next_pages_data_scheme(brows
         browser.get("/login")
 
 
-# --- templates through the management API (not ready) ----------------------------------------------
+# --- templates through the management API --------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="files endpoint pending", strict=False)
 def test_template_edit_through_the_files_endpoint_shows_on_the_next_load(portal, root_token, browser_factory):
     """A new portal's layout template (the theme file holding <main id="main">), read and PUT back with a marker
     through /api/v2/portals/{id}/files: the next page load shows the marker."""
