@@ -11,7 +11,7 @@ struct PortalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal-fcgi",
         abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
-        subcommands: [Serve.self, Migrate.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, Restore.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
     )
 }
 
@@ -101,12 +101,17 @@ extension PortalCommand {
 
     /// `migrate`: apply pending migrations and create the default portal.
     struct Migrate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit (--status: only list them).")
 
         @OptionGroup var options: ConfigOption
+        @Flag(help: "List every migration as applied or pending, change nothing.") var status = false
 
         func run() throws {
             let config = try options.load()
+            if status {
+                try printStatus(config)
+                return
+            }
             let logger = makeLogger(label: "portal-fcgi.migrate", level: config.logLevel)
             do {
                 try Privileges.dropForCommand(config)
@@ -116,8 +121,26 @@ extension PortalCommand {
                 throw ExitCode(1)
             }
         }
-    }
 
+        /// Prints `applied|pending  <id>` per migration in order, then a count; never writes the file.
+        private func printStatus(_ config: PortalConfig) throws {
+            try? Privileges.dropForCommand(config)
+            let status: MigrationStatus
+            do {
+                status = try MigrationStatus.read(path: config.databasePath)
+            } catch {
+                throw failure("cannot read \(config.databasePath): \(error.message)")
+            }
+            var lines = status.entries.map { ($0.applied ? "applied" : "pending") + "  " + $0.identifier }
+            lines += status.unknown.map { "unknown  \($0) (applied by a newer portal-fcgi)" }
+            let applied = status.entries.count - status.pending.count
+            lines.append("\(applied) applied, \(status.pending.count) pending (\(config.databasePath))")
+            print(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+extension PortalCommand {
     /// `worker`: one worker process; started by `serve` with the socket as fd 0.
     struct Worker: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests on fd 0 (started by `serve`).", shouldDisplay: false)
