@@ -1,0 +1,217 @@
+"""Operations for hosting providers (issue 12), end to end: migrate --status, online backup under
+a write load and restore, request ids, slow/stuck requests, the supervisor's status and metrics,
+config check, and an install into a scratch root started the way systemd would.
+
+Tests that stop and start a pool use their own `Portal` instance (the `ops_portal` fixture) in a
+temp dir, never the session's shared `portal`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import _TEMP_DIRS, Portal, find_binary, new_email
+
+PASSWORD = "correct horse battery"
+
+
+# --- an own pool that tests may stop, restore and start ---------------------------------------------
+
+
+def cli(p: Portal, *args, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`portal-fcgi ARGS --config` of `p`, the way an operator runs it."""
+    cmd = [str(p.binary), *map(str, args), "--config", str(p.config_path)]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+    return proc
+
+
+def stop_pool(p: Portal):
+    """SIGTERM the supervisor only (nginx stays up and answers 502/503 meanwhile)."""
+    assert p.proc is not None and p.proc.poll() is None, "the pool is not running"
+    p.proc.send_signal(signal.SIGTERM)
+    assert p.proc.wait(timeout=30) == 0, f"the pool exited {p.proc.returncode} on SIGTERM"
+
+
+def start_pool(p: Portal):
+    """Start `serve` again for `p` (after stop_pool) and wait until /health answers through nginx."""
+    with open(p.pool_log, "ab") as log:
+        p.proc = subprocess.Popen([str(p.binary), "serve", "--config", str(p.config_path)],
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=p.root)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if p.session.get(p.url("/health"), timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert p.proc.poll() is None, f"the pool exited {p.proc.returncode} at start; log {p.pool_log}"
+        assert time.monotonic() < deadline, "/health did not answer 200 within 60 s of the restart"
+        time.sleep(0.1)
+
+
+def make_portal(prefix: str, **config) -> Portal:
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    _TEMP_DIRS.append(root)
+    p = Portal(root, find_binary())
+    p.config.update(config)
+    p.start()
+    return p
+
+
+@pytest.fixture(scope="module")
+def ops_portal():
+    p = make_portal("portal-e2e-ops-")
+    try:
+        yield p
+    finally:
+        p.stop()
+
+
+def db_rows(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
+        return conn.execute(sql).fetchall()
+
+
+# --- 1. migrate --status ------------------------------------------------------------------------------
+
+
+def test_migrate_status_lists_every_migration_applied_in_order(ops_portal):
+    out = cli(ops_portal, "migrate", "--status").stdout.splitlines()
+    entries = [line.split() for line in out[:-1]]
+    recorded = [row[0] for row in db_rows(ops_portal.database_path, "SELECT identifier FROM grdb_migrations ORDER BY rowid")]
+    assert [e[1] for e in entries] == recorded, out
+    assert all(e[0] == "applied" for e in entries), out
+    assert out[-1].startswith(f"{len(recorded)} applied, 0 pending"), out[-1]
+
+
+def test_migrate_status_of_a_new_file_is_all_pending_and_creates_nothing(ops_portal, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"database_path": "none.sqlite"}))
+    proc = subprocess.run([str(ops_portal.binary), "migrate", "--status", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and all(line.startswith("pending  ") for line in lines[:-1]), lines
+    assert lines[-1].startswith(f"0 applied, {len(lines) - 1} pending"), lines[-1]
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+# --- 2. backup under load, restore ----------------------------------------------------------------------
+
+
+class RegisterLoad:
+    """Threads registering developers through nginx, recording when each 2xx arrived."""
+
+    def __init__(self, p: Portal, threads: int = 3):
+        self.p = p
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked: list[tuple[str, float, float]] = []  # (email, sent at, acknowledged at), monotonic
+        self.failures: list[str] = []
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        s = self.p.new_session()
+        while not self.stop.is_set():
+            email = new_email()
+            sent = time.monotonic()
+            try:
+                r = s.post(self.p.url("/api/v1/register"), timeout=30,
+                           data={"email": email, "password": PASSWORD, "meta": '{"full_name":"Load"}'})
+                done = time.monotonic()
+                with self.lock:
+                    if 200 <= r.status_code < 300:
+                        self.acked.append((email, sent, done))
+                    else:
+                        self.failures.append(f"{r.status_code} {r.text[:200]}")
+            except requests.RequestException as e:
+                with self.lock:
+                    self.failures.append(repr(e))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+
+def fill_developers(p: Portal, count: int):
+    """`count` developers inserted with SQL straight into the live file (WAL: safe beside the pool)."""
+    portal_id = db_rows(p.database_path, "SELECT id FROM portals WHERE is_default = 1")[0][0]
+    with sqlite3.connect(p.database_path, timeout=30) as conn:
+        conn.execute(
+            """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+               INSERT INTO developers (id, portal_id, email, password_hash, meta, status, consumer_id, created_at, updated_at)
+               SELECT 'bulk-' || i, ?, 'bulk-' || i || '@example.com', '$argon2id$v=19$m=7168,t=5,p=1$c2FsdA$aGFzaA',
+                      '{"full_name":"Bulk"}', 'approved', 'bulk-consumer-' || i,
+                      '2026-12-01 00:00:00.000', '2026-12-01 00:00:00.000' FROM n""", (count, portal_id))
+
+
+def test_backup_under_write_load_then_restore_keeps_every_acknowledged_write(ops_portal):
+    p = ops_portal
+    fill_developers(p, 20_000)
+    backup = p.root / "backup.sqlite"
+    with RegisterLoad(p) as load:
+        deadline = time.monotonic() + 30
+        while len(load.acked) < 10:
+            assert time.monotonic() < deadline, f"no registrations acknowledged: {load.failures[:3]}"
+            time.sleep(0.05)
+        backup_started = time.monotonic()
+        proc = cli(p, "backup", backup, "--pages-per-step", "100")
+        backup_ended = time.monotonic()
+        time.sleep(1.5)  # writes after the backup: the restore must take them away again
+    assert not load.failures, load.failures[:5]
+
+    progress = re.findall(r"copied (\d+)/(\d+) pages", proc.stderr)
+    assert len(progress) >= 3, proc.stderr
+    assert progress[-1][0] == progress[-1][1], progress[-1]
+    assert "integrity ok" in proc.stderr, proc.stderr
+    assert not Path(str(backup) + ".partial").exists()
+    assert db_rows(backup, "PRAGMA integrity_check") == [("ok",)]
+
+    before = [e for e, _, acked in load.acked if acked < backup_started]
+    after = [e for e, sent, _ in load.acked if sent > backup_ended]
+    assert before and after, (len(before), len(after))
+
+    # A second backup to the same name is refused without --force, and replaces it with.
+    again = cli(p, "backup", backup, check=False)
+    assert again.returncode == 1 and "--force" in again.stderr, again.stderr
+    # Restore refuses while the pool runs.
+    refused = cli(p, "restore", backup, check=False)
+    assert refused.returncode == 1 and "running" in refused.stderr, refused.stderr
+
+    stop_pool(p)
+    restored = cli(p, "restore", backup)
+    assert "before-restore" in restored.stderr, restored.stderr
+    assert Path(str(p.database_path) + ".before-restore").exists()
+    assert not Path(str(p.database_path) + "-shm").exists()
+    start_pool(p)
+
+    emails = {row[0] for row in db_rows(p.database_path, "SELECT email FROM developers")}
+    missing = [e for e in before if e not in emails]
+    assert not missing, f"{len(missing)} of {len(before)} acknowledged registrations lost, e.g. {missing[:3]}"
+    assert not [e for e in after if e in emails], "writes made after the backup survived the restore"
+    assert len([e for e in emails if e.startswith("bulk-")]) == 20_000
+    assert db_rows(p.database_path, "PRAGMA integrity_check") == [("ok",)]
+    # The restored developers log in through nginx.
+    for email in before[:3]:
+        r = p.session.get(p.url("/api/v1/auth"), auth=(email, PASSWORD), timeout=15)
+        assert r.status_code == 204, (email, r.status_code, r.text)
