@@ -215,3 +215,121 @@ def test_backup_under_write_load_then_restore_keeps_every_acknowledged_write(ops
     for email in before[:3]:
         r = p.session.get(p.url("/api/v1/auth"), auth=(email, PASSWORD), timeout=15)
         assert r.status_code == 204, (email, r.status_code, r.text)
+
+
+# --- a FastCGI client straight to a pool's socket (to hold worker threads without a sleep route) -------
+
+import socket as _socket
+import struct
+
+FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
+
+
+def _record(kind: int, content: bytes, request_id: int = 1) -> bytes:
+    return struct.pack("!BBHHBx", 1, kind, request_id, len(content), 0) + content
+
+
+def _pair(name: str, value: str) -> bytes:
+    out = b""
+    for part in (name.encode(), value.encode()):
+        out += bytes([len(part)]) if len(part) < 128 else struct.pack("!I", len(part) | 0x80000000)
+    return out + name.encode() + value.encode()
+
+
+class FastCGIConnection:
+    """One responder request over the unix socket: params at once, the body whenever the test says."""
+
+    def __init__(self, path: Path, method: str, uri: str, content_length: int = 0, extra: dict | None = None):
+        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        self.sock.settimeout(30)
+        self.sock.connect(str(path))
+        path_only = uri.split("?", 1)[0]
+        params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "DOCUMENT_URI": path_only,
+                  "QUERY_STRING": uri.partition("?")[2], "CONTENT_LENGTH": str(content_length),
+                  "CONTENT_TYPE": "application/x-www-form-urlencoded", "HTTP_HOST": "localhost",
+                  "REMOTE_ADDR": "127.0.0.1", "SERVER_PORT": "443", "HTTPS": "on", **(extra or {})}
+        body = b"".join(_pair(k, v) for k, v in params.items())
+        self.sock.sendall(_record(FCGI_BEGIN_REQUEST, struct.pack("!HB5x", 1, 0)) + _record(FCGI_PARAMS, body)
+                          + _record(FCGI_PARAMS, b""))
+
+    def send_body(self, data: bytes, end: bool = False):
+        if data:
+            self.sock.sendall(_record(FCGI_STDIN, data))
+        if end:
+            self.sock.sendall(_record(FCGI_STDIN, b""))
+
+    def response(self) -> tuple[str, bytes]:
+        """(CGI head, body) once the request ends; ("", b"") if the pool closed the connection first."""
+        stdout, buffer = b"", b""
+        while True:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return ("", b"") if not stdout else self._split(stdout)
+            buffer += chunk
+            while len(buffer) >= 8:
+                _, kind, _, length, padding = struct.unpack("!BBHHB", buffer[:7])
+                if len(buffer) < 8 + length + padding:
+                    break
+                content, buffer = buffer[8:8 + length], buffer[8 + length + padding:]
+                if kind == FCGI_STDOUT:
+                    stdout += content
+                elif kind == FCGI_END_REQUEST:
+                    return self._split(stdout)
+
+    @staticmethod
+    def _split(stdout: bytes) -> tuple[str, bytes]:
+        head, _, body = stdout.partition(b"\r\n\r\n")
+        return head.decode(errors="replace"), body
+
+    def close(self):
+        self.sock.close()
+
+
+def status_socket(p: Portal) -> Path:
+    return p.socket_path.parent / "portal-status.sock"
+
+
+def pool_log_lines(p: Portal, needle: str) -> list[str]:
+    return [line for line in p.pool_log.read_text(errors="replace").splitlines() if needle in line]
+
+
+def wait_for(pred, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.05)
+
+
+# --- 3. request ids ---------------------------------------------------------------------------------------
+
+
+def test_every_response_carries_nginx_request_id_and_the_logs_of_that_request_do_too(ops_portal):
+    p = ops_portal
+    r = p.session.get(p.url("/health"), timeout=10)
+    assert re.fullmatch(r"[0-9a-f]{32}", r.headers.get("X-Request-Id", "")), r.headers
+    other = p.session.get(p.url("/health"), timeout=10).headers["X-Request-Id"]
+    assert other != r.headers["X-Request-Id"]
+
+    email = new_email()
+    r = p.register(email)
+    assert r.status_code == 200, r.text
+    request_id = r.headers.get("X-Request-Id", "")
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id), r.headers
+    lines = wait_for(lambda: pool_log_lines(p, f"request.id={request_id}"), 10, "the registration's log line")
+    assert any("developer registered" in line for line in lines), lines
+    # Errors too carry it (nginx passes it whatever the app answers).
+    r = p.session.get(p.url("/api/v1/nothing-here"), timeout=10)
+    assert r.status_code == 404 and re.fullmatch(r"[0-9a-f]{32}", r.headers.get("X-Request-Id", "")), r.headers
+
+
+def test_without_nginx_the_worker_makes_a_request_id(ops_portal):
+    conn = FastCGIConnection(ops_portal.socket_path, "GET", "/health")
+    try:
+        head, _ = conn.response()
+    finally:
+        conn.close()
+    ids = re.findall(r"X-Request-Id: ([0-9a-f]{32})\r?$", head, re.M)
+    assert ids, head

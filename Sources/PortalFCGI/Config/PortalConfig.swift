@@ -11,6 +11,8 @@ struct ConfigError: Error, CustomStringConvertible {
 /// file's directory. Unknown keys are rejected so that a typo does not silently keep a default.
 struct PortalConfig: Sendable {
     var socketPath = "run/portal.sock"
+    /// The supervisor's own FastCGI socket for `/status` and `/metrics` (nil: `portal-status.sock` beside `socketPath`).
+    var statusSocketPath: String?
     /// Permissions of the socket file: nginx's workers must be able to connect.
     var socketMode: mode_t = 0o660
     var listenBacklog: Int32 = 511
@@ -23,6 +25,10 @@ struct PortalConfig: Sendable {
     /// How long in-flight requests may take to finish at stop or reload.
     var gracefulTimeout: TimeInterval = 30
     var maxBodyBytes = 1 << 20
+    /// Requests taking longer are logged (route, duration, worker pid); 0 = off.
+    var requestSlowlogTimeout: TimeInterval = 0
+    /// A worker stuck in one request longer than this is replaced by the supervisor; 0 = off.
+    var requestTerminateTimeout: TimeInterval = 0
     var logLevel = "info"
     var argon2 = Argon2Parameters.owaspMinimum
     /// Concurrent argon2 hashes in the whole pool (every worker together).
@@ -55,7 +61,7 @@ struct PortalConfig: Sendable {
         "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
         "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
         "mail_quota", "user", "group", "portal_domain_suffix", "dns", "certificates_dir",
-        "audit_delivery",
+        "audit_delivery", "status_socket_path", "request_slowlog_timeout_seconds", "request_terminate_timeout_seconds",
     ]
 
     /// Reads the file at `path`; a missing file is an error.
@@ -83,6 +89,9 @@ struct PortalConfig: Sendable {
             guard knownKeys.contains(key) else { throw ConfigError(description: "unknown configuration key \"\(key)\"") }
             switch key {
             case "socket_path": config.socketPath = try string(value, key)
+            case "status_socket_path": config.statusSocketPath = try string(value, key)
+            case "request_slowlog_timeout_seconds": config.requestSlowlogTimeout = TimeInterval(try integer(value, key, range: 0...86_400))
+            case "request_terminate_timeout_seconds": config.requestTerminateTimeout = TimeInterval(try integer(value, key, range: 0...86_400))
             case "socket_mode":
                 // Never more than owner and group read/write: anyone else could talk FastCGI to the pool.
                 guard let mode = mode_t(try string(value, key), radix: 8), mode & ~0o660 == 0 else {
@@ -176,6 +185,8 @@ struct PortalConfig: Sendable {
             }
         }
         config.socketPath = resolve(config.socketPath, against: directory)
+        config.statusSocketPath = resolve(
+            config.statusSocketPath ?? ((config.socketPath as NSString).deletingLastPathComponent + "/portal-status.sock"), against: directory)
         config.databasePath = resolve(config.databasePath, against: directory)
         config.pidFile = config.pidFile.map { resolve($0, against: directory) }
         config.dnsResolver.stubFile = config.dnsResolver.stubFile.map { resolve($0, against: directory) }
@@ -207,6 +218,9 @@ struct PortalConfig: Sendable {
             portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased(), dnsResolver: dnsResolver,
             certificatesDirectory: certificatesDirectory, auditMaximumBackoff: auditMaximumBackoff)
     }
+
+    /// The status socket's path (always set after `parse`).
+    var statusSocket: String { statusSocketPath ?? socketPath + ".status" }
 
     /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).
     var hashingSlotsDirectory: String { databasePath + "-hash-slots" }
