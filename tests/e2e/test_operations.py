@@ -74,7 +74,7 @@ def make_portal(prefix: str, **config) -> Portal:
 
 @pytest.fixture(scope="module")
 def ops_portal():
-    p = make_portal("portal-e2e-ops-")
+    p = make_portal("portal-e2e-ops-", request_slowlog_timeout_seconds=1)
     try:
         yield p
     finally:
@@ -333,3 +333,146 @@ def test_without_nginx_the_worker_makes_a_request_id(ops_portal):
         conn.close()
     ids = re.findall(r"X-Request-Id: ([0-9a-f]{32})\r?$", head, re.M)
     assert ids, head
+
+
+# --- 4. slow and stuck requests (a body trickled over the socket: no sleep route needed) -----------------
+
+REGISTER_BODY = b"email=slow%40example.com&password=x&meta=%7B%7D"
+
+
+def test_a_request_over_the_slowlog_limit_is_logged_with_route_duration_and_pid(ops_portal):
+    p = ops_portal
+    conn = FastCGIConnection(p.socket_path, "POST", "/api/v1/register?token=secret-in-query", len(REGISTER_BODY))
+    try:
+        conn.send_body(REGISTER_BODY[:10])
+        time.sleep(1.3)  # the client is slow, not the server: the worker waits for the body
+        conn.send_body(REGISTER_BODY[10:], end=True)
+        head, _ = conn.response()
+    finally:
+        conn.close()
+    assert head.startswith("Status: 400"), head
+    lines = wait_for(lambda: pool_log_lines(p, "slow request"), 10, "the slow-log line")
+    line = lines[-1]
+    assert 'request.route="POST /api/v1/register"' in line, line
+    assert "secret-in-query" not in line
+    duration = float(re.search(r"request.duration_seconds=([0-9.]+)", line).group(1))
+    assert 1.0 <= duration < 10, line
+    pid = int(re.search(r"worker.pid=(\d+)", line).group(1))
+    assert pid in [int(x) for x in re.findall(r"^pid:\s+(\d+)", status_text(p, "full"), re.M)]
+    assert int(re.search(r"^slow requests:\s+(\d+)", status_text(p), re.M).group(1)) >= 1
+
+
+def status_text(p: Portal, query: str = "") -> str:
+    r = p.session.get(p.url("/status" + (f"?{query}" if query else "")), timeout=10)
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    return r.text
+
+
+@pytest.fixture(scope="module")
+def stuck_portal():
+    # One worker with two threads: one stuck request is easy to see, and the replacement too.
+    p = make_portal("portal-e2e-stuck-", workers=1, threads_per_worker=2, request_terminate_timeout_seconds=2,
+                    graceful_timeout_seconds=20)
+    try:
+        yield p
+    finally:
+        p.stop()
+
+
+def test_a_worker_stuck_past_the_terminate_timeout_is_replaced_and_the_pool_carries_on(stuck_portal):
+    p = stuck_portal
+    before = p.session.get(p.url("/health"), timeout=10).json()["pid"]
+    conn = FastCGIConnection(p.socket_path, "POST", "/api/v1/register", 1000)
+    started = time.monotonic()
+    try:
+        conn.send_body(b"email=")  # and never the rest
+        head, _ = conn.response()  # returns when the supervisor kills the worker
+    finally:
+        conn.close()
+    waited = time.monotonic() - started
+    assert head == "", f"the stuck request got an answer: {head!r}"
+    assert 2 <= waited < 15, waited
+    lines = wait_for(lambda: pool_log_lines(p, "request terminated"), 10, "the termination log line")
+    assert 'request.route="POST /api/v1/register"' in lines[-1] and f"worker.pid={before}" in lines[-1], lines[-1]
+    after = wait_for(lambda: p.session.get(p.url("/health"), timeout=10).json()["pid"], 10, "a worker answering")
+    assert after != before
+    assert p.proc.poll() is None
+    assert int(re.search(r"^terminated:\s+(\d+)", status_text(p), re.M).group(1)) == 1
+    for _ in range(10):
+        assert p.session.get(p.url("/health"), timeout=10).status_code == 200
+
+
+# --- 5. status and metrics from the supervisor, while every worker thread is held ------------------------
+
+
+def test_status_and_metrics_answer_while_every_worker_thread_is_busy(ops_portal):
+    p = ops_portal
+    threads = p.config["workers"] * p.config["threads_per_worker"]
+    held = []
+    try:
+        for _ in range(threads + 2):  # every thread, and two more waiting in the listen queue
+            conn = FastCGIConnection(p.socket_path, "POST", "/api/v1/register", 1000)
+            conn.send_body(b"email=")
+            held.append(conn)
+
+        def saturated():
+            data = p.session.get(p.url("/status?json&full"), timeout=10).json()
+            # The supervisor's loop counts a saturation at its next tick (every 250 ms).
+            return data if data["active threads"] == threads and data["max children reached"] >= 1 else None
+
+        data = wait_for(saturated, 15, f"{threads} busy threads in /status")
+        assert data["idle threads"] == 0 and data["total threads"] == threads, data
+        assert data["listen queue"] == 2, data
+        assert data["max children reached"] >= 1, data
+        assert len(data["processes"]) == p.config["workers"], data
+        for proc in data["processes"]:
+            assert proc["busy threads"] == p.config["threads_per_worker"], proc
+            assert proc["rss bytes"] > 1_000_000, proc
+            assert all(c.startswith("POST /api/v1/register (") for c in proc["current requests"]), proc
+
+        # Latency of the supervisor's answers with every worker thread busy.
+        timings = {"/status": [], "/status?full": [], "/metrics": []}
+        for _ in range(20):
+            for path in timings:
+                t0 = time.monotonic()
+                r = p.session.get(p.url(path), timeout=10)
+                timings[path].append(time.monotonic() - t0)
+                assert r.status_code == 200, (path, r.status_code)
+        medians = {k: sorted(v)[len(v) // 2] * 1000 for k, v in timings.items()}
+        print(f"\nstatus latency with all {threads} worker threads busy (median ms over 20, through nginx/TLS): {medians}")
+        assert max(medians.values()) < 500, medians
+
+        metrics = p.session.get(p.url("/metrics"), timeout=10)
+        assert metrics.headers["Content-Type"].startswith("text/plain; version=0.0.4"), metrics.headers
+        text = metrics.text
+        assert f'portal_worker_threads{{state="busy"}} {threads}' in text, text
+        assert 'portal_worker_threads{state="idle"} 0' in text
+        assert "portal_listen_queue 2" in text
+    finally:
+        for conn in held:
+            conn.close()
+
+    # The pool recovers once the clients go away.
+    wait_for(lambda: p.session.get(p.url("/health"), timeout=10).status_code == 200, 15, "/health after release")
+    text = p.session.get(p.url("/metrics"), timeout=10).text
+    samples = dict(re.findall(r"^(\S+) (\S+)$", text, re.M))
+    assert samples['portal_requests_total{method="GET",route="/health",status="200"}'], text
+    assert int(samples['portal_request_duration_seconds_count']) >= int(samples['portal_request_duration_seconds_bucket{le="0.1"}']) > 0
+    for name in ("portal_outbox_depth", "portal_outbox_oldest_age_seconds", "portal_audit_queue_depth",
+                 "portal_database_size_bytes", "portal_worker_respawns_total", "portal_worker_recycled_total"):
+        assert name in samples, name
+    assert int(samples["portal_database_size_bytes"]) > 100_000
+    # Every sample line is name{labels} value: the format a Prometheus server parses.
+    for line in text.splitlines():
+        assert line.startswith("#") or re.fullmatch(r'[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+|\S+ \+Inf', line), line
+
+
+def test_status_text_is_php_fpm_like_and_status_is_loopback_only_in_nginx(ops_portal):
+    text = status_text(ops_portal)
+    for field in ("pool:", "process manager:", "start since:", "accepted conn:", "listen queue:", "idle threads:",
+                  "active threads:", "max children reached:", "slow requests:", "respawns:", "recycled:"):
+        assert re.search(rf"^{re.escape(field)}\s+\S+", text, re.M), (field, text)
+    site = (ops_portal.root / "portal-site.conf").read_text()
+    for location in ("location = /status", "location = /metrics"):
+        block = site.split(location, 1)[1].split("}", 1)[0]
+        assert "allow 127.0.0.1;" in block and "deny all;" in block, block
