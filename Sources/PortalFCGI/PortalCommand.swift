@@ -11,7 +11,7 @@ struct PortalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal-fcgi",
         abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
-        subcommands: [Serve.self, Migrate.self, Backup.self, Restore.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, Restore.self, Config.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
     )
 }
 
@@ -24,7 +24,7 @@ struct ConfigOption: ParsableArguments {
         do {
             return try PortalConfig.load(path: config)
         } catch {
-            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n".utf8))
+            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n(portal-fcgi config check --config \(config) lists every problem)\n".utf8))
             throw ExitCode(2)
         }
     }

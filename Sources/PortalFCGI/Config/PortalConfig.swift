@@ -64,29 +64,89 @@ struct PortalConfig: Sendable {
         "audit_delivery", "status_socket_path", "request_slowlog_timeout_seconds", "request_terminate_timeout_seconds",
     ]
 
-    /// Reads the file at `path`; a missing file is an error.
-    static func load(path: String) throws(ConfigError) -> PortalConfig {
+    /// Environment variables that override a key of the file (for containers and one-off runs). The
+    /// supervisor's workers inherit the environment, so every process of a pool sees the same values.
+    static let environmentOverrides: [(variable: String, key: String, isInteger: Bool)] = [
+        ("PORTAL_DATABASE_PATH", "database_path", false),
+        ("PORTAL_SOCKET_PATH", "socket_path", false),
+        ("PORTAL_STATUS_SOCKET_PATH", "status_socket_path", false),
+        ("PORTAL_PID_FILE", "pid_file", false),
+        ("PORTAL_WORKERS", "workers", true),
+        ("PORTAL_THREADS_PER_WORKER", "threads_per_worker", true),
+        ("PORTAL_LOG_LEVEL", "log_level", false),
+    ]
+
+    /// Reads the file at `path`, then applies the environment overrides; a missing file is an error.
+    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PortalConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(description: "cannot read configuration file \(path)")
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "permission denied: make it readable by the user running portal-fcgi (e.g. chgrp portal \(path); chmod 0640 \(path))"
+                : "no such file: pass the right --config path, or install one (scripts/install)"
+            throw ConfigError(description: "cannot read configuration file \(path): \(reason)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(Array(data), relativeTo: directory)
+        return try parse(Array(data), relativeTo: directory, environment: environment)
     }
 
-    /// Parses configuration text; relative paths are resolved against `directory`.
-    static func parse(_ bytes: [UInt8], relativeTo directory: String) throws(ConfigError) -> PortalConfig {
+    /// The members of the configuration document with the environment overrides applied.
+    static func members(_ bytes: [UInt8], environment: [String: String]) throws(ConfigError) -> [(String, JSON)] {
         let document: JSON
         do {
             document = try JSON.parse(bytes)
         } catch {
             throw ConfigError(description: "configuration is not valid JSON: \(error.message)")
         }
-        guard case .object(let members) = document else {
+        guard case .object(var members) = document else {
             throw ConfigError(description: "configuration must be a JSON object")
         }
+        for override in environmentOverrides {
+            guard let text = environment[override.variable] else { continue }
+            let value: JSON
+            if override.isInteger {
+                guard let number = Int64(text) else {
+                    throw ConfigError(description: "\(override.variable) must be an integer (it overrides \"\(override.key)\")")
+                }
+                value = .int(number)
+            } else {
+                value = .string(text)
+            }
+            members.removeAll { $0.0 == override.key }
+            members.append((override.key, value))
+        }
+        return members
+    }
+
+    /// The known key closest to a misspelt one (edit distance at most 3).
+    static func suggestion(for key: String) -> String? {
+        let candidates = knownKeys.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 3 }
+        return candidates.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
+
+    /// Levenshtein distance over bytes (keys are ASCII).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var row = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var previous = row[0]
+            row[0] = i + 1
+            for (j, y) in b.enumerated() {
+                let current = row[j + 1]
+                row[j + 1] = min(current + 1, row[j] + 1, previous + (x == y ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+
+    /// Parses configuration text; relative paths are resolved against `directory`.
+    static func parse(_ bytes: [UInt8], relativeTo directory: String, environment: [String: String] = [:]) throws(ConfigError) -> PortalConfig {
+        let members = try members(bytes, environment: environment)
         var config = PortalConfig()
         for (key, value) in members {
-            guard knownKeys.contains(key) else { throw ConfigError(description: "unknown configuration key \"\(key)\"") }
+            guard knownKeys.contains(key) else {
+                let hint = suggestion(for: key).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw ConfigError(description: "unknown configuration key \"\(key)\"\(hint)")
+            }
             switch key {
             case "socket_path": config.socketPath = try string(value, key)
             case "status_socket_path": config.statusSocketPath = try string(value, key)

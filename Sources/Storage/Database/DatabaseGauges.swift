@@ -15,6 +15,13 @@ public final class DatabaseGauges: @unchecked Sendable {
         public var auditQueueDepth: Int
         /// Bytes of the database file plus its WAL.
         public var databaseBytes: Int
+
+        public init(outboxDepth: Int, outboxOldestAgeSeconds: Double, auditQueueDepth: Int, databaseBytes: Int) {
+            self.outboxDepth = outboxDepth
+            self.outboxOldestAgeSeconds = outboxOldestAgeSeconds
+            self.auditQueueDepth = auditQueueDepth
+            self.databaseBytes = databaseBytes
+        }
     }
 
     private let path: String
