@@ -476,3 +476,154 @@ def test_status_text_is_php_fpm_like_and_status_is_loopback_only_in_nginx(ops_po
     for location in ("location = /status", "location = /metrics"):
         block = site.split(location, 1)[1].split("}", 1)[0]
         assert "allow 127.0.0.1;" in block and "deny all;" in block, block
+
+
+# --- 6. config check ---------------------------------------------------------------------------------------
+
+
+def test_config_check_prints_each_problem_with_its_key_and_fix_and_exits_1(ops_portal, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"wokers": 2, "threads_per_worker": 0, "database_path": "/nonexistent-dir/p.sqlite",
+                               "user": "nobody", "group": "nogroup"}))
+    proc = subprocess.run([str(ops_portal.binary), "config", "check", "--config", str(bad)], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "PORTAL_LOG_LEVEL": "loud"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    for key in ("wokers:", "threads_per_worker:", "database_path:", "log_level:"):
+        assert re.search(rf"^{key} .+\n  fix: .+", out, re.M), (key, out)
+    assert 'rename it to "workers"' in out
+    assert out.strip().endswith(f"4 problems in {bad}"), out
+
+    good = cli(ops_portal, "config", "check")
+    assert good.stdout.strip() == "ok", good.stdout
+    # The pool refuses the bad file at start and points at config check.
+    proc = subprocess.run([str(ops_portal.binary), "serve", "--config", str(bad)], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "did you mean \"workers\"" in proc.stderr and "config check" in proc.stderr, proc.stderr
+
+
+# --- 7. install into a scratch root, start the pool the way systemd would ---------------------------------
+
+
+def unit_settings(unit: Path) -> dict[str, str]:
+    settings = {}
+    for line in unit.read_text().splitlines():
+        if line and not line.startswith(("#", "[")) and "=" in line:
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def pool_account(name: str) -> tuple[int, int, str, str]:
+    """(uid, gid, user, group) of the unit's account, or nobody's where it does not exist here."""
+    import grp
+    import pwd
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid, entry.pw_name, grp.getgrgid(entry.pw_gid).gr_name
+
+
+def test_install_into_a_scratch_root_then_start_as_the_unit_says(ops_portal):
+    from conftest import free_port, lib
+    # Not pytest's tmp_path: the pool's account must be able to reach the tree.
+    root = Path(tempfile.mkdtemp(prefix="portal-e2e-install-"))
+    _TEMP_DIRS.append(root)
+    os.chmod(root, 0o755)
+    https_port, http_port = free_port(), free_port()
+    install = [str(Path(__file__).resolve().parents[2] / "scripts" / "install"), "--root", str(root),
+               "--bin", str(ops_portal.binary), "--server-name", "localhost", "--https-port", str(https_port),
+               "--http-port", str(http_port), "--cert", str(ops_portal.cert), "--key", str(ops_portal.key)]
+    first = subprocess.run(install, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert first.returncode == 0, first.stderr
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+    assert {"usr/local/bin/portal-fcgi", "etc/portal/portal.json", "etc/systemd/system/portal-fcgi.service",
+            "etc/logrotate.d/portal-fcgi", "etc/nginx/sites-available/portal.conf",
+            "etc/nginx/sites-enabled/portal.conf"} <= files, files
+    before = {f: (root / f).read_bytes() for f in files if (root / f).is_file()}
+    # Idempotent: a second run changes nothing.
+    second = subprocess.run(install, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert second.returncode == 0 and "nothing to change" in second.stderr, second.stderr
+    assert {f: (root / f).read_bytes() for f in before} == before
+
+    unit = unit_settings(root / "etc/systemd/system/portal-fcgi.service")
+    for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "Restart": "on-failure",
+                       "ExecReload": "/bin/kill -HUP $MAINPID", "RuntimeDirectory": "portal"}.items():
+        assert unit.get(key) == value, (key, unit.get(key))
+    assert "/var/lib/portal" in unit["ReadWritePaths"] and "/run/portal" in unit["ReadWritePaths"]
+
+    # What systemd does: RuntimeDirectory/StateDirectory owned by User=, then ExecStart= as that user.
+    uid, gid, user, group = pool_account(unit["User"])
+    for directory in ("run/portal", "var/lib/portal", "log"):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+        os.chown(root / directory, uid, gid)
+        os.chmod(root / directory, 0o750)
+    os.chmod(root / "run", 0o755)
+    argv = [arg.replace("/usr/local/bin/", f"{root}/usr/local/bin/").replace("/etc/portal/", f"{root}/etc/portal/")
+            for arg in unit["ExecStart"].split()]
+    env = {**os.environ, "PORTAL_DATABASE_PATH": f"{root}/var/lib/portal/portal.sqlite",
+           "PORTAL_SOCKET_PATH": f"{root}/run/portal/portal.sock",
+           "PORTAL_STATUS_SOCKET_PATH": f"{root}/run/portal/portal-status.sock",
+           "PORTAL_PID_FILE": f"{root}/run/portal/portal.pid", "PORTAL_WORKERS": "2"}
+    os.chmod(root / "etc/portal/portal.json", 0o644)
+    check = subprocess.run([argv[0], "config", "check", "--config", argv[-1]], env=env, capture_output=True, text=True,
+                           timeout=60, user=uid, group=gid, extra_groups=[], stdin=subprocess.DEVNULL)
+    assert check.returncode == 0 and check.stdout.strip() == "ok", check.stdout + check.stderr
+    log = open(root / "log" / "portal.log", "ab")
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, user=uid, group=gid,
+                            extra_groups=[], cwd="/")
+    ngx = None
+    try:
+        sock = root / "run/portal/portal.sock"
+        wait_for(lambda: sock.is_socket() or proc.poll() is not None, 30, "the installed pool's socket")
+        assert proc.poll() is None, (root / "log" / "portal.log").read_text()
+        conn = FastCGIConnection(sock, "GET", "/health")
+        head, body = conn.response()
+        conn.close()
+        assert head.startswith("Status: 200") and json.loads(body)["status"] == "ok", (head, body)
+
+        # The installed nginx site, with its paths under the root too, in front of the pool.
+        site = (root / "etc/nginx/sites-available/portal.conf").read_text()
+        site = site.replace("/run/portal/", f"{root}/run/portal/").replace("/var/log/nginx/", f"{root}/log/")
+        (root / "site.conf").write_text(site)
+        (root / "nginx-tmp").mkdir()
+        (root / "nginx.conf").write_text(f"""
+user {user} {group};
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/log/nginx-error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {root}/nginx-tmp/body;
+    fastcgi_temp_path {root}/nginx-tmp/fastcgi;
+    proxy_temp_path {root}/nginx-tmp/proxy;
+    scgi_temp_path {root}/nginx-tmp/scgi;
+    uwsgi_temp_path {root}/nginx-tmp/uwsgi;
+    include {root}/site.conf;
+}}
+""")
+        lib("start_nginx", root)
+        ngx = True
+        s = ops_portal.new_session()
+        r = s.get(f"https://localhost:{https_port}/health", timeout=10)
+        assert r.status_code == 200 and r.json()["status"] == "ok", r.text
+        assert re.fullmatch(r"[0-9a-f]{32}", r.headers["X-Request-Id"])
+        r = s.get(f"https://localhost:{https_port}/status", timeout=10)
+        assert r.status_code == 200 and "worker processes:     2" in r.text, r.text
+        assert requests.get(f"http://localhost:{http_port}/x", allow_redirects=False, timeout=10).status_code == 301
+
+        # ExecReload, as systemctl reload runs it.
+        reload = unit["ExecReload"].replace("$MAINPID", str(proc.pid)).split()
+        subprocess.run(reload, check=True, timeout=10)
+        wait_for(lambda: "pool reloaded" in (root / "log" / "portal.log").read_text(), 30, "the rolling restart")
+        assert s.get(f"https://localhost:{https_port}/health", timeout=10).status_code == 200
+    finally:
+        if ngx:
+            lib("stop_nginx", root)
+        proc.send_signal(signal.SIGTERM)  # systemctl stop: KillSignal=SIGTERM to the main process
+        rc = proc.wait(timeout=45)
+        log.close()
+    assert rc == 0, (root / "log" / "portal.log").read_text()[-2000:]
+    assert not (root / "run/portal/portal.sock").exists()

@@ -51,7 +51,7 @@ extension PortalCommand {
         func run() throws {
             let config = try options.loadAsPoolUser()
             if !force, let running = PoolLiveness.running(config) {
-                throw failure("a pool is running on this configuration (\(running)); stop it first (systemctl stop portal), or pass --force")
+                throw failure("a pool is running on this configuration (\(running)); stop it first (systemctl stop portal-fcgi), or pass --force")
             }
             do {
                 try DatabaseBackup.restore(backup: absolutePath(file), database: config.databasePath)

@@ -101,9 +101,6 @@ enum ConfigCheck {
                 key: "request_slowlog_timeout_seconds", message: "is not below request_terminate_timeout_seconds: no request would ever be logged as slow",
                 fix: "set it below \(Int(config.requestTerminateTimeout)) (or 0 to turn the slow log off)"))
         }
-        if let stub = config.dnsResolver.stubFile, !FileManager.default.fileExists(atPath: stub) {
-            problems.append(ConfigProblem(key: "dns.stub_file", message: "\(stub) does not exist", fix: "create it (a JSON object of name → CNAME) or remove dns.stub_file"))
-        }
         return problems
     }
 }

@@ -42,7 +42,7 @@ final class ListeningSocket {
             Glibc.close(lockDescriptor)
             throw OpenError(
                 description: "another pool is running on \(path) (lock \(lockPath) is held)",
-                fix: "stop it first (systemctl stop portal, or kill the pid in pid_file), or give this one another socket_path")
+                fix: "stop it first (systemctl stop portal-fcgi, or kill the pid in pid_file), or give this one another socket_path")
         }
         if Self.somebodyListens(on: path) {
             Glibc.close(lockDescriptor)
