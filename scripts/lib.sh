@@ -212,11 +212,14 @@ _sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 # [WRITE_RATE WRITE_BURST ACCESS_LOG]: nginx/portal.conf with its placeholders
 # filled, on stdout (the redirect leaves out the port when it is 443).
 # WRITE_RATE/WRITE_BURST default to 10r/s/40, ACCESS_LOG to
-# /var/log/nginx/portal-access.log.
+# /var/log/nginx/portal-access.log. The status socket (/status, /metrics) is
+# $PORTAL_STATUS_SOCKET, by default portal-status.sock beside SOCKET (the
+# default of status_socket_path).
 render_site_text() {
     sed -e "s|@HTTPS_PORT@|$(_sed_escape "$1")|g" \
         -e "s|@HTTP_PORT@|$(_sed_escape "$2")|g" \
         -e "s|@SOCKET@|$(_sed_escape "$3")|g" \
+        -e "s|@STATUS_SOCKET@|$(_sed_escape "${PORTAL_STATUS_SOCKET:-$(dirname "$3")/portal-status.sock}")|g" \
         -e "s|@SERVER_NAME@|$(_sed_escape "$4")|g" \
         -e "s|@CERT@|$(_sed_escape "$5")|g" \
         -e "s|@KEY@|$(_sed_escape "$6")|g" \

@@ -11,7 +11,7 @@ struct PortalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal-fcgi",
         abstract: "Developer portal FastCGI server: a supervisor and a pool of worker processes behind nginx.",
-        subcommands: [Serve.self, Migrate.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, Restore.self, Config.self, Worker.self, Portals.self, Catalog.self, Tokens.self]
     )
 }
 
@@ -24,7 +24,7 @@ struct ConfigOption: ParsableArguments {
         do {
             return try PortalConfig.load(path: config)
         } catch {
-            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n".utf8))
+            FileDescriptor.writeAll(2, Array("portal-fcgi: \(error)\n(portal-fcgi config check --config \(config) lists every problem)\n".utf8))
             throw ExitCode(2)
         }
     }
@@ -66,18 +66,33 @@ extension PortalCommand {
                 throw ExitCode(1)
             }
             let socket: ListeningSocket
+            let statusSocket: ListeningSocket?
             do {
                 socket = try ListeningSocket(path: config.socketPath, mode: config.socketMode, backlog: config.listenBacklog)
-                if let identity {
-                    // PHP-FPM's listen.owner/listen.group: the pool's user, and nginx's group when given.
-                    guard chown(config.socketPath, identity.uid, socketGroup ?? identity.gid) == 0 else {
-                        throw ListeningSocket.OpenError(description: "cannot chown \(config.socketPath): \(ListeningSocket.errorText())")
-                    }
-                }
+                try socket.own(identity, group: socketGroup)
             } catch {
-                logger.critical("cannot open the FastCGI socket", metadata: ["error": "\(error)"])
+                logger.critical("cannot open the FastCGI socket", metadata: ["error": "\(error)", "fix": "\(error.fix)"])
                 throw ExitCode(1)
             }
+            do {
+                let opened = try ListeningSocket(path: config.statusSocket, mode: config.socketMode, backlog: 16)
+                try opened.own(identity, group: socketGroup)
+                statusSocket = opened
+            } catch {
+                // The pool serves without its status page rather than not at all.
+                logger.error("cannot open the status socket: /status and /metrics are unavailable", metadata: ["error": "\(error)"])
+                statusSocket = nil
+            }
+            let board: Scoreboard?
+            do {
+                board = try Scoreboard.create(
+                    directory: (config.socketPath as NSString).deletingLastPathComponent,
+                    workerSlots: config.workers * 2 + 2, threads: config.threadsPerWorker)
+            } catch {
+                logger.error("no scoreboard: status shows no per-worker detail", metadata: ["error": "\(error)"])
+                board = nil
+            }
+            let monitor = PoolMonitor(board: board, threadsPerWorker: config.threadsPerWorker)
             if let pidFile = config.pidFile {
                 try? FileManager.default.createDirectory(atPath: (pidFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(getpid())\n".utf8))
@@ -90,10 +105,22 @@ extension PortalCommand {
                 try prepareDatabase(config, logger: logger)
             } catch {
                 socket.close()
-                logger.critical("cannot prepare the database", metadata: ["error": "\(error)"])
+                statusSocket?.close()
+                logger.critical("cannot prepare the database", metadata: [
+                    "error": "\(error)", "database.path": "\(config.databasePath)",
+                    "fix": "the directory of database_path must exist and be writable by the pool's user",
+                ])
                 throw ExitCode(1)
             }
-            let status = Supervisor(config: config, configPath: absolutePath(options.config), socket: socket, logger: logger).run()
+            let statusServer = statusSocket.map {
+                StatusServer(socket: $0, monitor: monitor, databasePath: config.databasePath, poolSocket: socket.descriptor,
+                             listenBacklog: Int(config.listenBacklog), logger: logger)
+            }
+            if let statusServer, !statusServer.start() { statusServer.close() }
+            let status = Supervisor(
+                config: config, configPath: absolutePath(options.config), socket: socket, monitor: monitor, status: statusServer,
+                logger: logger
+            ).run()
             if let pidFile = config.pidFile { unlink(pidFile) }
             throw ExitCode(status)
         }
@@ -101,12 +128,17 @@ extension PortalCommand {
 
     /// `migrate`: apply pending migrations and create the default portal.
     struct Migrate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit (--status: only list them).")
 
         @OptionGroup var options: ConfigOption
+        @Flag(help: "List every migration as applied or pending, change nothing.") var status = false
 
         func run() throws {
             let config = try options.load()
+            if status {
+                try printStatus(config)
+                return
+            }
             let logger = makeLogger(label: "portal-fcgi.migrate", level: config.logLevel)
             do {
                 try Privileges.dropForCommand(config)
@@ -116,8 +148,26 @@ extension PortalCommand {
                 throw ExitCode(1)
             }
         }
-    }
 
+        /// Prints `applied|pending  <id>` per migration in order, then a count; never writes the file.
+        private func printStatus(_ config: PortalConfig) throws {
+            try? Privileges.dropForCommand(config)
+            let status: MigrationStatus
+            do {
+                status = try MigrationStatus.read(path: config.databasePath)
+            } catch {
+                throw failure("cannot read \(config.databasePath): \(error.message)")
+            }
+            var lines = status.entries.map { ($0.applied ? "applied" : "pending") + "  " + $0.identifier }
+            lines += status.unknown.map { "unknown  \($0) (applied by a newer portal-fcgi)" }
+            let applied = status.entries.count - status.pending.count
+            lines.append("\(applied) applied, \(status.pending.count) pending (\(config.databasePath))")
+            print(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+extension PortalCommand {
     /// `worker`: one worker process; started by `serve` with the socket as fd 0.
     struct Worker: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests on fd 0 (started by `serve`).", shouldDisplay: false)
@@ -126,6 +176,8 @@ extension PortalCommand {
         @Option(help: "Pid of the supervisor; the worker stops when it goes away.") var supervisor: Int32?
         @Option(help: "Slot number in the pool (for logs).") var slot: Int?
         @Option(help: "Descriptor to write the pid to once accepting.") var readyFd: Int32?
+        @Option(help: "Descriptor of the supervisor's scoreboard.") var scoreboardFd: Int32?
+        @Option(help: "This worker's slot in the scoreboard.") var scoreboardSlot: Int?
 
         func run() throws {
             Signals.block(FastCGIWorker.stopSignals)
@@ -147,12 +199,22 @@ extension PortalCommand {
                 logger.critical("worker cannot start", metadata: ["error": "\(error)"])
                 throw ExitCode(1)
             }
+            var place: FastCGIWorker.ScoreboardPlace?
+            if let scoreboardFd, let scoreboardSlot {
+                do {
+                    place = .init(board: try Scoreboard.attach(descriptor: scoreboardFd), slot: scoreboardSlot)
+                } catch {
+                    // Status pages lose this worker's line; serving matters more.
+                    logger.error("scoreboard unavailable", metadata: ["error": "\(error)"])
+                }
+            }
             let worker = FastCGIWorker(
                 application: Application(services: services, logger: logger),
                 settings: .init(
                     threads: config.threadsPerWorker, maxRequests: config.maxRequests,
-                    maxBodyBytes: config.maxBodyBytes, gracefulTimeout: config.gracefulTimeout),
-                logger: logger)
+                    maxBodyBytes: config.maxBodyBytes, gracefulTimeout: config.gracefulTimeout,
+                    slowlogTimeout: config.requestSlowlogTimeout),
+                logger: logger, scoreboard: place)
             throw ExitCode(worker.run(supervisor: supervisor.map { pid_t($0) }, readyDescriptor: readyFd))
         }
     }

@@ -21,7 +21,7 @@ import Testing
 
     /// The bound parameters when `method` + `segments` finds a route, else nil.
     static func parameters(_ method: String, _ segments: [String]) -> [String: String]? {
-        guard case let .found(_, parameters) = router.match(method: method, segments: segments) else { return nil }
+        guard case let .found(_, parameters, _) = router.match(method: method, segments: segments) else { return nil }
         return parameters
     }
 
@@ -41,6 +41,14 @@ import Testing
             == ["id": "42", "credentialID": "k-1"])
         #expect(Self.parameters("POST", ["api", "v1", "applications"]) == [:])
         #expect(Self.parameters("GET", ["health"]) == [:])
+    }
+
+    @Test func aMatchNamesTheRoutePatternNotThePath() {
+        guard case let .found(_, _, pattern) = Self.router.match(method: "HEAD", segments: ["api", "v1", "applications", "42", "credentials", "k"]) else {
+            Issue.record("no match")
+            return
+        }
+        #expect(pattern == "/api/v1/applications/{id}/credentials/{credentialID}")
     }
 
     @Test func unknownPathsAreNotFound() {

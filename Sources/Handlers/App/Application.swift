@@ -26,13 +26,33 @@ public struct Application: Sendable {
         self.router = router
     }
 
+    /// A response and the route that made it, for the pool's metrics.
+    public struct Outcome: Sendable {
+        public var response: Response
+        /// The matched route pattern (`/api/v1/applications/{id}`), `custom-page`, or `unmatched`:
+        /// a bounded set of names, never the raw path.
+        public var route: String
+
+        public init(response: Response, route: String) {
+            self.response = response
+            self.route = route
+        }
+    }
+
     /// Answers one request. Never throws: every failure becomes a response in the
     /// format of the API family the path belongs to.
     public func respond(to raw: RawRequest) -> Response {
+        handle(raw, logger: logger).response
+    }
+
+    /// `respond(to:)` with the request's own logger (carrying its `request.id`), which handlers
+    /// get in their context, and the name of the route that answered.
+    public func handle(_ raw: RawRequest, logger: Logger) -> Outcome {
         let family = APIFamily(path: raw.rawPath)
         var response: Response
+        var routeName = "unmatched"
         do {
-            response = try route(raw, family: family)
+            response = try route(raw, family: family, logger: logger, routeName: &routeName)
         } catch let error as HTTPError where ErrorPages.applies(to: raw) {
             response = ErrorPages.page(status: error.status, message: error.message, headers: error.headers, raw, services)
         } catch let error as any ResponseError {
@@ -59,7 +79,7 @@ public struct Application: Sendable {
             }
             response.body = []
         }
-        return response
+        return Outcome(response: response, route: routeName)
     }
 
     /// The response for a body larger than the limit, without reading it.
@@ -68,7 +88,7 @@ public struct Application: Sendable {
             .response(family: APIFamily(path: raw.rawPath), path: raw.rawPath)
     }
 
-    private func route(_ raw: RawRequest, family: APIFamily) throws -> Response {
+    private func route(_ raw: RawRequest, family: APIFamily, logger: Logger, routeName: inout String) throws -> Response {
         var request = try Request(raw)
         switch router.match(method: request.method, segments: request.segments) {
         case .notFound:
@@ -76,14 +96,21 @@ public struct Application: Sendable {
             if family == .site, request.method == "GET" || request.method == "HEAD", !request.path.hasPrefix("/api/"),
                let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) {
                 let context = RequestContext(services: services, portal: portal, logger: logger)
-                if let file = try ThemeAssets.portalFile(request, context) { return file }
-                if let page = try CustomPages.respond(request, context) { return page }
+                if let file = try ThemeAssets.portalFile(request, context) {
+                    routeName = "asset"
+                    return file
+                }
+                if let page = try CustomPages.respond(request, context) {
+                    routeName = "custom-page"
+                    return page
+                }
             }
             throw HTTPError(404, "Not found")
         case .methodNotAllowed(let allowed):
             throw HTTPError(405, "Method not allowed", headers: HTTPHeaders([("Allow", allowed.joined(separator: ", "))]))
-        case let .found(action, parameters):
+        case let .found(action, parameters, pattern):
             request.parameters = parameters
+            routeName = pattern
             switch action {
             case .system(let handler):
                 return try handler(request, services)

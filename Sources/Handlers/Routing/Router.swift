@@ -17,13 +17,15 @@ public struct Router: Sendable {
 
     struct Route: Sendable {
         let method: String
+        /// The pattern as registered (`/api/v1/applications/{id}`): the route's name in metrics.
+        let pattern: String
         let segments: [Segment]
         let action: Action
     }
 
     /// The outcome of matching a request.
     enum Match {
-        case found(Action, parameters: [String: String])
+        case found(Action, parameters: [String: String], pattern: String)
         case methodNotAllowed(allowed: [String])
         case notFound
     }
@@ -34,12 +36,12 @@ public struct Router: Sendable {
 
     /// Adds a route served within the request's portal.
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping PortalHandler) {
-        routes.append(Route(method: method, segments: Self.parse(pattern), action: .portal(handler)))
+        routes.append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .portal(handler)))
     }
 
     /// Adds a route that needs no portal.
     public mutating func addSystem(_ method: String, _ pattern: String, _ handler: @escaping SystemHandler) {
-        routes.append(Route(method: method, segments: Self.parse(pattern), action: .system(handler)))
+        routes.append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .system(handler)))
     }
 
     static func parse(_ pattern: String) -> [Segment] {
@@ -67,7 +69,7 @@ public struct Router: Sendable {
             allowed.append(route.method)
             if route.method == "GET" { allowed.append("HEAD") }  // GET routes answer HEAD too
         }
-        if let best { return .found(best.route.action, parameters: best.parameters) }
+        if let best { return .found(best.route.action, parameters: best.parameters, pattern: best.route.pattern) }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 

@@ -11,6 +11,8 @@ struct ConfigError: Error, CustomStringConvertible {
 /// file's directory. Unknown keys are rejected so that a typo does not silently keep a default.
 struct PortalConfig: Sendable {
     var socketPath = "run/portal.sock"
+    /// The supervisor's own FastCGI socket for `/status` and `/metrics` (nil: `portal-status.sock` beside `socketPath`).
+    var statusSocketPath: String?
     /// Permissions of the socket file: nginx's workers must be able to connect.
     var socketMode: mode_t = 0o660
     var listenBacklog: Int32 = 511
@@ -23,6 +25,10 @@ struct PortalConfig: Sendable {
     /// How long in-flight requests may take to finish at stop or reload.
     var gracefulTimeout: TimeInterval = 30
     var maxBodyBytes = 1 << 20
+    /// Requests taking longer are logged (route, duration, worker pid); 0 = off.
+    var requestSlowlogTimeout: TimeInterval = 0
+    /// A worker stuck in one request longer than this is replaced by the supervisor; 0 = off.
+    var requestTerminateTimeout: TimeInterval = 0
     var logLevel = "info"
     var argon2 = Argon2Parameters.owaspMinimum
     /// Concurrent argon2 hashes in the whole pool (every worker together).
@@ -55,34 +61,97 @@ struct PortalConfig: Sendable {
         "threads_per_worker", "max_requests", "graceful_timeout_seconds", "max_body_bytes", "log_level", "argon2",
         "session", "default_portal", "server_names", "public_scheme", "public_port", "smtp", "login_throttle",
         "mail_quota", "user", "group", "portal_domain_suffix", "dns", "certificates_dir",
-        "audit_delivery",
+        "audit_delivery", "status_socket_path", "request_slowlog_timeout_seconds", "request_terminate_timeout_seconds",
     ]
 
-    /// Reads the file at `path`; a missing file is an error.
-    static func load(path: String) throws(ConfigError) -> PortalConfig {
+    /// Environment variables that override a key of the file (for containers and one-off runs). The
+    /// supervisor's workers inherit the environment, so every process of a pool sees the same values.
+    static let environmentOverrides: [(variable: String, key: String, isInteger: Bool)] = [
+        ("PORTAL_DATABASE_PATH", "database_path", false),
+        ("PORTAL_SOCKET_PATH", "socket_path", false),
+        ("PORTAL_STATUS_SOCKET_PATH", "status_socket_path", false),
+        ("PORTAL_PID_FILE", "pid_file", false),
+        ("PORTAL_WORKERS", "workers", true),
+        ("PORTAL_THREADS_PER_WORKER", "threads_per_worker", true),
+        ("PORTAL_LOG_LEVEL", "log_level", false),
+    ]
+
+    /// Reads the file at `path`, then applies the environment overrides; a missing file is an error.
+    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PortalConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(description: "cannot read configuration file \(path)")
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "permission denied: make it readable by the user running portal-fcgi (e.g. chgrp portal \(path); chmod 0640 \(path))"
+                : "no such file: pass the right --config path, or install one (scripts/install)"
+            throw ConfigError(description: "cannot read configuration file \(path): \(reason)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(Array(data), relativeTo: directory)
+        return try parse(Array(data), relativeTo: directory, environment: environment)
     }
 
-    /// Parses configuration text; relative paths are resolved against `directory`.
-    static func parse(_ bytes: [UInt8], relativeTo directory: String) throws(ConfigError) -> PortalConfig {
+    /// The members of the configuration document with the environment overrides applied.
+    static func members(_ bytes: [UInt8], environment: [String: String]) throws(ConfigError) -> [(String, JSON)] {
         let document: JSON
         do {
             document = try JSON.parse(bytes)
         } catch {
             throw ConfigError(description: "configuration is not valid JSON: \(error.message)")
         }
-        guard case .object(let members) = document else {
+        guard case .object(var members) = document else {
             throw ConfigError(description: "configuration must be a JSON object")
         }
+        for override in environmentOverrides {
+            guard let text = environment[override.variable] else { continue }
+            let value: JSON
+            if override.isInteger {
+                guard let number = Int64(text) else {
+                    throw ConfigError(description: "\(override.variable) must be an integer (it overrides \"\(override.key)\")")
+                }
+                value = .int(number)
+            } else {
+                value = .string(text)
+            }
+            members.removeAll { $0.0 == override.key }
+            members.append((override.key, value))
+        }
+        return members
+    }
+
+    /// The known key closest to a misspelt one (edit distance at most 3).
+    static func suggestion(for key: String) -> String? {
+        let candidates = knownKeys.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 3 }
+        return candidates.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
+
+    /// Levenshtein distance over bytes (keys are ASCII).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var row = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var previous = row[0]
+            row[0] = i + 1
+            for (j, y) in b.enumerated() {
+                let current = row[j + 1]
+                row[j + 1] = min(current + 1, row[j] + 1, previous + (x == y ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+
+    /// Parses configuration text; relative paths are resolved against `directory`.
+    static func parse(_ bytes: [UInt8], relativeTo directory: String, environment: [String: String] = [:]) throws(ConfigError) -> PortalConfig {
+        let members = try members(bytes, environment: environment)
         var config = PortalConfig()
         for (key, value) in members {
-            guard knownKeys.contains(key) else { throw ConfigError(description: "unknown configuration key \"\(key)\"") }
+            guard knownKeys.contains(key) else {
+                let hint = suggestion(for: key).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw ConfigError(description: "unknown configuration key \"\(key)\"\(hint)")
+            }
             switch key {
             case "socket_path": config.socketPath = try string(value, key)
+            case "status_socket_path": config.statusSocketPath = try string(value, key)
+            case "request_slowlog_timeout_seconds": config.requestSlowlogTimeout = TimeInterval(try integer(value, key, range: 0...86_400))
+            case "request_terminate_timeout_seconds": config.requestTerminateTimeout = TimeInterval(try integer(value, key, range: 0...86_400))
             case "socket_mode":
                 // Never more than owner and group read/write: anyone else could talk FastCGI to the pool.
                 guard let mode = mode_t(try string(value, key), radix: 8), mode & ~0o660 == 0 else {
@@ -176,6 +245,8 @@ struct PortalConfig: Sendable {
             }
         }
         config.socketPath = resolve(config.socketPath, against: directory)
+        config.statusSocketPath = resolve(
+            config.statusSocketPath ?? ((config.socketPath as NSString).deletingLastPathComponent + "/portal-status.sock"), against: directory)
         config.databasePath = resolve(config.databasePath, against: directory)
         config.pidFile = config.pidFile.map { resolve($0, against: directory) }
         config.dnsResolver.stubFile = config.dnsResolver.stubFile.map { resolve($0, against: directory) }
@@ -207,6 +278,9 @@ struct PortalConfig: Sendable {
             portalDomainSuffix: portalDomainSuffix ?? defaultPortalDomain.lowercased(), dnsResolver: dnsResolver,
             certificatesDirectory: certificatesDirectory, auditMaximumBackoff: auditMaximumBackoff)
     }
+
+    /// The status socket's path (always set after `parse`).
+    var statusSocket: String { statusSocketPath ?? socketPath + ".status" }
 
     /// The directory of the pool-wide argon2 slot files (beside the database, which workers can write).
     var hashingSlotsDirectory: String { databasePath + "-hash-slots" }

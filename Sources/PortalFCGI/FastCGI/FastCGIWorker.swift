@@ -19,6 +19,14 @@ final class FastCGIWorker: @unchecked Sendable {
         var maxRequests: Int
         var maxBodyBytes: Int
         var gracefulTimeout: TimeInterval
+        /// Requests taking longer are logged with route, duration and pid; 0 = off.
+        var slowlogTimeout: TimeInterval = 0
+    }
+
+    /// Where this worker reports its threads' states and counters, when started by a supervisor.
+    struct ScoreboardPlace {
+        let board: Scoreboard
+        let slot: Int
     }
 
     /// What each accept thread is doing; the main thread wakes only those in `accepting`.
@@ -26,11 +34,14 @@ final class FastCGIWorker: @unchecked Sendable {
         static let accepting = 0, busy = 1, finished = 2
         let state = Atomic<Int>(ThreadSlot.accepting)
         var thread = pthread_t()
+        let index: Int
+        init(index: Int) { self.index = index }
     }
 
     private let application: Application
     private let settings: Settings
     private let logger: Logger
+    private let scoreboard: ScoreboardPlace?
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
     private var slots: [ThreadSlot] = []
@@ -39,10 +50,11 @@ final class FastCGIWorker: @unchecked Sendable {
     static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT]
     static let wakeSignal = SIGUSR1
 
-    init(application: Application, settings: Settings, logger: Logger) {
+    init(application: Application, settings: Settings, logger: Logger, scoreboard: ScoreboardPlace? = nil) {
         self.application = application
         self.settings = settings
         self.logger = logger
+        self.scoreboard = scoreboard
     }
 
     /// Serves until a stop signal (or until `supervisor` is gone), then drains.
@@ -57,7 +69,7 @@ final class FastCGIWorker: @unchecked Sendable {
         Signals.ignore(SIGPIPE)
 
         for index in 0..<settings.threads {
-            let slot = ThreadSlot()
+            let slot = ThreadSlot(index: index)
             slots.append(slot)
             let box = Unmanaged.passRetained(ThreadStart(worker: self, slot: slot))
             let created = pthread_create(&slot.thread, nil, { argument in
@@ -125,6 +137,9 @@ final class FastCGIWorker: @unchecked Sendable {
             slot.state.store(ThreadSlot.finished, ordering: .releasing)
         }
         FCGX_InitRequest(request, 0, FCGI_FAIL_ACCEPT_ON_INTR)
+        var recorder = scoreboard.flatMap { place in
+            place.board.threadEntry(slot: place.slot, thread: slot.index).map(ScoreboardRecorder.init(entry:))
+        }
         while true {
             slot.state.store(ThreadSlot.accepting, ordering: .releasing)
             if stopping.load(ordering: .sequentiallyConsistent) { break }
@@ -138,8 +153,11 @@ final class FastCGIWorker: @unchecked Sendable {
                 }
                 continue
             }
-            serve(request)
+            let outcome = serve(request, recorder: recorder)
             FCGX_Finish_r(request)
+            recorder?.end(
+                method: outcome.method, status: outcome.status, route: outcome.route,
+                durationNanos: outcome.durationNanos, slow: outcome.slow)
             let count = served.wrappingAdd(1, ordering: .relaxed).newValue
             if settings.maxRequests > 0, count == settings.maxRequests {
                 // Stop taking connections now, before this thread loops back into accept: a connection
@@ -151,29 +169,57 @@ final class FastCGIWorker: @unchecked Sendable {
         FCGX_Free(request, 1)
     }
 
-    /// Reads one request from libfcgi, answers it and writes the response.
-    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>) {
+    /// What one served request was, for the scoreboard.
+    struct Served {
+        let method: String
+        let status: Int
+        let route: String
+        let durationNanos: Int64
+        let slow: Bool
+    }
+
+    /// Reads one request from libfcgi, answers it and writes the response. Every log line of the
+    /// request carries its id (nginx's `$request_id`, passed as REQUEST_ID), which the response
+    /// returns as `X-Request-Id`.
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, recorder: ScoreboardRecorder?) -> Served {
+        let started = Scoreboard.monotonicNanos()
         let params = Self.params(of: request)
+        let summary = RequestSummary(params: params)
+        recorder?.begin(startedNanos: started, current: summary.route)
+        var logger = self.logger
+        logger[metadataKey: "request.id"] = "\(summary.requestID)"
         let declaredLength = params.first { $0.0 == "CONTENT_LENGTH" }.flatMap { Int($0.1) } ?? 0
-        let response: Response
+        var outcome: Application.Outcome
         var raw = CGIMessage.request(params: params, body: [])
         if declaredLength > settings.maxBodyBytes {
             Self.discardInput(request)
-            response = application.payloadTooLarge(raw)
+            outcome = .init(response: application.payloadTooLarge(raw), route: "body-too-large")
         } else if declaredLength == 0 {
-            response = application.respond(to: raw)  // most requests: nothing to read
+            outcome = application.handle(raw, logger: logger)  // most requests: nothing to read
         } else if let body = Self.readBody(request, limit: settings.maxBodyBytes, expected: declaredLength) {
             raw.body = body
-            response = application.respond(to: raw)
+            outcome = application.handle(raw, logger: logger)
         } else {
-            response = application.payloadTooLarge(raw)
+            outcome = .init(response: application.payloadTooLarge(raw), route: "body-too-large")
         }
+        outcome.response.headers.add("X-Request-Id", summary.requestID)
+        let response = outcome.response
         let bytes = CGIMessage.bytes(of: response)
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), request.pointee.out)
             }
         }
+        let duration = Scoreboard.monotonicNanos() - started
+        let slow = settings.slowlogTimeout > 0 && Double(duration) >= settings.slowlogTimeout * 1e9
+        if slow {
+            // PHP-FPM's slowlog, without a backtrace: which route, how long, which worker.
+            logger.warning("slow request", metadata: [
+                "request.route": "\(summary.route)", "request.duration_seconds": "\(String(format: "%.3f", Double(duration) / 1e9))",
+                "request.status": "\(response.status)", "worker.pid": "\(getpid())",
+            ])
+        }
+        return Served(method: summary.method, status: response.status, route: outcome.route, durationNanos: duration, slow: slow)
     }
 
     /// The FastCGI params, copied at once: libfcgi frees them at `FCGX_Finish_r`.

@@ -13,6 +13,17 @@ final class ListeningSocket {
 
     struct OpenError: Error, CustomStringConvertible {
         let description: String
+        /// What the operator can do about it.
+        var fix = "check socket_path in the configuration"
+    }
+
+    /// PHP-FPM's listen.owner/listen.group: started as root, the socket belongs to the pool's user and
+    /// nginx's group (when given), so a 0660 socket is enough.
+    func own(_ identity: Privileges.Identity?, group: gid_t?) throws(OpenError) {
+        guard let identity else { return }
+        guard chown(path, identity.uid, group ?? identity.gid) == 0 else {
+            throw OpenError(description: "cannot chown \(path): \(Self.errorText())")
+        }
     }
 
     init(path: String, mode: mode_t, backlog: Int32) throws(OpenError) {
@@ -22,14 +33,22 @@ final class ListeningSocket {
 
         let lockPath = path + ".lock"
         lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockDescriptor >= 0 else { throw OpenError(description: "cannot open lock file \(lockPath): \(Self.errorText())") }
+        guard lockDescriptor >= 0 else {
+            throw OpenError(
+                description: "cannot open lock file \(lockPath): \(Self.errorText())",
+                fix: "the directory of socket_path must exist and be writable by the user starting the pool (systemd: RuntimeDirectory=portal)")
+        }
         guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(lockDescriptor)
-            throw OpenError(description: "another pool is running on \(path) (lock \(lockPath) is held)")
+            throw OpenError(
+                description: "another pool is running on \(path) (lock \(lockPath) is held)",
+                fix: "stop it first (systemctl stop portal-fcgi, or kill the pid in pid_file), or give this one another socket_path")
         }
         if Self.somebodyListens(on: path) {
             Glibc.close(lockDescriptor)
-            throw OpenError(description: "another process is listening on \(path)")
+            throw OpenError(
+                description: "another process is listening on \(path)",
+                fix: "find it with: ss -xlp | grep \(path); stop it or choose another socket_path")
         }
         unlink(path)  // a stale socket from a pool that died
 

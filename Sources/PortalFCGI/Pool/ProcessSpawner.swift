@@ -14,8 +14,17 @@ enum ProcessSpawner {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
+        // The dup2s run in order in the child: a source that is another entry's target (the socket at
+        // fd 4 while the scoreboard goes to 4) would be overwritten first. Copies above every target
+        // avoid that; they are close-on-exec here and closed in the parent after the spawn.
+        let floor = (descriptors.keys.max() ?? 0) + 1
+        var copies: [Int32] = []
+        defer { copies.forEach { close($0) } }
         for (target, source) in descriptors {
-            posix_spawn_file_actions_adddup2(&fileActions, source, target)
+            let copy = fcntl(source, F_DUPFD_CLOEXEC, max(floor, 10))
+            guard copy >= 0 else { throw SpawnError(description: "cannot duplicate descriptor \(source): \(String(cString: strerror(errno)))") }
+            copies.append(copy)
+            posix_spawn_file_actions_adddup2(&fileActions, copy, target)
         }
 
         var attributes = posix_spawnattr_t()

@@ -16,6 +16,11 @@ final class Supervisor {
         var ready = false
         /// Sent SIGTERM (reload or stop): not respawned when it exits.
         var retiring = false
+        /// Its slot in the scoreboard.
+        var boardSlot: Int?
+        /// Since when it is being replaced for a request past request_terminate_timeout.
+        var terminatingSince: Date?
+        var killed = false
     }
 
     static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT]
@@ -30,6 +35,12 @@ final class Supervisor {
     /// Workers write their pid here (their fd 3) when they accept; read end is non-blocking.
     private let readiness: (read: Int32, write: Int32)
     static let readinessDescriptor: Int32 = 3
+    /// Workers find the scoreboard here.
+    static let scoreboardDescriptor: Int32 = 4
+    private let monitor: PoolMonitor
+    private let status: StatusServer?
+    /// Whether every thread was busy at the last look (counts each saturation once).
+    private var saturated = false
     private let logger: Logger
     private var state = State.running
     private var workers: [pid_t: Worker] = [:]
@@ -38,8 +49,10 @@ final class Supervisor {
     /// Consecutive young deaths, per slot, for the backoff.
     private var youngDeaths: [Int: Int] = [:]
 
-    init(config: PortalConfig, configPath: String, socket: ListeningSocket, logger: Logger) {
+    init(config: PortalConfig, configPath: String, socket: ListeningSocket, monitor: PoolMonitor, status: StatusServer?, logger: Logger) {
         self.config = config
+        self.monitor = monitor
+        self.status = status
         self.configPath = configPath
         self.executable = ProcessSpawner.currentExecutable()
         self.socket = socket
@@ -76,6 +89,7 @@ final class Supervisor {
                 return stop()
             default: break
             }
+            inspectScoreboard()
             respawnDue()
         }
     }
@@ -88,9 +102,16 @@ final class Supervisor {
             arguments += ["--ready-fd", String(Self.readinessDescriptor)]
             descriptors[Self.readinessDescriptor] = readiness.write
         }
+        let boardSlot = monitor.claimBoardSlot()
+        if let board = monitor.board, let boardSlot {
+            arguments += ["--scoreboard-fd", String(Self.scoreboardDescriptor), "--scoreboard-slot", String(boardSlot)]
+            descriptors[Self.scoreboardDescriptor] = board.descriptor
+        }
         do {
             let pid = try ProcessSpawner.spawn(executable: executable, arguments: arguments, descriptors: descriptors)
-            workers[pid] = Worker(slot: slot, startedAt: Date())
+            let startedAt = Date()
+            workers[pid] = Worker(slot: slot, startedAt: startedAt, boardSlot: boardSlot)
+            monitor.started(WorkerRecord(pid: pid, slot: slot, boardSlot: boardSlot, startedAt: startedAt))
             logger.info("worker started", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(slot)"])
             return pid
         } catch {
@@ -133,6 +154,7 @@ final class Supervisor {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             guard let worker = workers.removeValue(forKey: pid) else { continue }
+            monitor.exited(pid: pid)
             let age = Date().timeIntervalSince(worker.startedAt)
             let how = Self.describe(status)
             if worker.retiring {
@@ -145,7 +167,9 @@ final class Supervisor {
             ])
             if state != .stopping {
                 // A planned recycle (exit 0 after max_requests) is not a failure.
-                scheduleRespawn(slot: worker.slot, young: age < Self.youngAge && how != "status 0")
+                let recycled = how == "status 0"
+                monitor.update { if recycled { $0.recycled += 1 } else { $0.respawns += 1 } }
+                scheduleRespawn(slot: worker.slot, young: age < Self.youngAge && !recycled)
             }
         }
     }
@@ -179,7 +203,11 @@ final class Supervisor {
     private func reload() {
         logger.info("pool reloading")
         state = .reloading
-        defer { state = .running }
+        monitor.update { $0.state = "reloading" }
+        defer {
+            state = .running
+            monitor.update { $0.state = "running" }
+        }
         do {
             let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["migrate", "--config", configPath])
             var status: Int32 = 0
@@ -198,8 +226,7 @@ final class Supervisor {
                 logger.error("reload: new worker did not become ready; old worker keeps running", metadata: ["worker.slot": "\(worker.slot)"])
                 continue
             }
-            workers[pid]?.retiring = true
-            kill(pid, SIGTERM)
+            retire(pid)
         }
         logger.info("pool reloaded", metadata: ["pool.workers": "\(config.workers)"])
     }
@@ -208,11 +235,10 @@ final class Supervisor {
     /// the graceful timeout.
     private func stop() -> Int32 {
         state = .stopping
+        monitor.update { $0.state = "stopping" }
+        status?.close()
         pendingRespawns.removeAll()
-        for pid in workers.keys {
-            workers[pid]?.retiring = true
-            kill(pid, SIGTERM)
-        }
+        for pid in workers.keys { retire(pid) }
         let deadline = Date().addingTimeInterval(config.gracefulTimeout + 5)
         while !workers.isEmpty {
             if Date() > deadline {
@@ -227,6 +253,53 @@ final class Supervisor {
         socket.close()
         logger.info("pool stopped")
         return 0
+    }
+
+    /// Asks a worker to finish its requests and exit; it is not respawned.
+    private func retire(_ pid: pid_t) {
+        workers[pid]?.retiring = true
+        monitor.update { state in
+            if let index = state.workers.firstIndex(where: { $0.pid == pid }) { state.workers[index].retiring = true }
+        }
+        kill(pid, SIGTERM)
+    }
+
+    /// Each tick: replaces workers stuck in a request past request_terminate_timeout_seconds (PHP-FPM's
+    /// request_terminate_timeout), and counts the moments every thread was busy.
+    private func inspectScoreboard() {
+        guard let board = monitor.board else { return }
+        let now = Scoreboard.monotonicNanos()
+        let limit = config.requestTerminateTimeout
+        var live: [[ThreadSnapshot]] = []
+        for (pid, worker) in workers {
+            guard let boardSlot = worker.boardSlot else { continue }
+            let threads = board.snapshot(slot: boardSlot)
+            if !worker.retiring { live.append(threads) }
+            if let since = worker.terminatingSince, !worker.killed {
+                // Its other requests had their chance to finish; the stuck one cannot be interrupted otherwise.
+                if StuckRequests.onlyOverdueLeft(threads, nowNanos: now, limit: limit) || Date().timeIntervalSince(since) > config.gracefulTimeout {
+                    logger.warning("killing worker stuck in a request", metadata: ["worker.pid": "\(pid)"])
+                    kill(pid, SIGKILL)
+                    workers[pid]?.killed = true
+                }
+                continue
+            }
+            guard !worker.retiring, worker.terminatingSince == nil, let stuck = StuckRequests.overdue(threads, nowNanos: now, limit: limit).first else { continue }
+            logger.error("request terminated: worker stuck past request_terminate_timeout_seconds", metadata: [
+                "worker.pid": "\(pid)", "request.route": "\(stuck.current)",
+                "request.duration_seconds": "\(String(format: "%.1f", Double(now - stuck.startedNanos) / 1e9))",
+            ])
+            monitor.update { $0.terminated += 1 }
+            retire(pid)
+            workers[pid]?.terminatingSince = Date()
+            if state != .stopping { spawn(slot: worker.slot) }
+        }
+        let all = StuckRequests.saturated(live)
+        if all, !saturated {
+            monitor.update { $0.maxChildrenReached += 1 }
+            logger.warning("every worker thread is busy: requests wait in the listen queue", metadata: ["pool.workers": "\(live.count)"])
+        }
+        saturated = all
     }
 
     /// `status 0`, `status 3`, `signal KILL`.

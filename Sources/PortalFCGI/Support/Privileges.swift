@@ -44,7 +44,7 @@ enum Privileges {
         return group.gr_gid
     }
 
-    private static func resolve(user: String, group: String?) throws(Failure) -> Identity {
+    static func resolve(user: String, group: String?) throws(Failure) -> Identity {
         var passwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16_384)

@@ -54,6 +54,22 @@ public final class PortalDatabase: Sendable {
         }
     }
 
+    /// Applies the migrations up to and including `identifier`, no further. For tests that build an
+    /// old schema and upgrade it; production always runs `migrate()`.
+    public func migrate(upTo identifier: String) throws(StorageError) {
+        guard Self.migrationIdentifiers.contains(identifier) else {
+            throw StorageError(kind: .other, message: "no migration \(identifier)")
+        }
+        do {
+            try Migrations.migrator.migrate(pool, upTo: identifier)
+        } catch {
+            throw StorageError(error)
+        }
+    }
+
+    /// Every migration this build knows, in the order they run.
+    public static var migrationIdentifiers: [String] { Migrations.migrator.migrations }
+
     /// Identifiers of the migrations already applied, in order.
     public func appliedMigrations() throws(StorageError) -> [String] {
         try read { db in try Migrations.migrator.completedMigrations(db) }

@@ -1,0 +1,49 @@
+/// The parts of a request's FastCGI params the pool itself uses: for logs, the slow log and the
+/// scoreboard. Never the query string, which can carry tokens.
+struct RequestSummary: Equatable {
+    let method: String
+    /// `METHOD /path` (nginx's DOCUMENT_URI: decoded, without the query).
+    let route: String
+    let requestID: String
+
+    init(params: [(String, String)]) {
+        var method = "GET", path = "/", given: String?
+        for (name, value) in params {
+            switch name {
+            case "REQUEST_METHOD": method = value
+            case "DOCUMENT_URI": path = value.isEmpty ? "/" : value
+            case "REQUEST_ID": given = value
+            default: break
+            }
+        }
+        self.method = method
+        self.route = method + " " + path
+        self.requestID = given.flatMap(Self.acceptable) ?? Self.generateID()
+    }
+
+    /// nginx's `$request_id` is 32 hex digits; anything else that is short and plain is kept too (another
+    /// proxy's id), the rest is replaced so a header cannot carry arbitrary bytes into logs.
+    static func acceptable(_ id: String) -> String? {
+        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }) else { return nil }
+        return id
+    }
+
+    /// 128 random bits as 32 lowercase hex digits, like nginx's `$request_id`.
+    static func generateID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        for _ in 0..<2 {
+            var word = generator.next() as UInt64
+            for _ in 0..<16 {
+                bytes.append(digits[Int(word & 0xF)])
+                word >>= 4
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,99 @@
+import CFastCGI
+import Foundation
+import Logging
+import Storage
+
+/// The supervisor's own FastCGI responder for `/status` and `/metrics`, on a socket of its own
+/// (`status_socket_path`), in one dedicated thread: it answers while every worker is busy or stuck,
+/// and the supervisor's loop keeps reaping and respawning meanwhile. It reads only the scoreboard,
+/// the supervisor's published state and the database through one read-only connection.
+final class StatusServer: @unchecked Sendable {
+    private let socket: ListeningSocket
+    private let monitor: PoolMonitor
+    private let gauges: DatabaseGauges
+    private let poolSocket: Int32
+    private let listenBacklog: Int
+    private let logger: Logger
+    private var thread = pthread_t()
+
+    init(socket: ListeningSocket, monitor: PoolMonitor, databasePath: String, poolSocket: Int32, listenBacklog: Int, logger: Logger) {
+        self.socket = socket
+        self.monitor = monitor
+        self.gauges = DatabaseGauges(path: databasePath)
+        self.poolSocket = poolSocket
+        self.listenBacklog = listenBacklog
+        self.logger = logger
+    }
+
+    /// Starts the thread. libfcgi's FCGX_Init installs SIGTERM/SIGUSR1 handlers, but the supervisor
+    /// keeps those signals blocked in every thread and takes them with sigtimedwait, so they never run.
+    func start() -> Bool {
+        guard FCGX_Init() == 0 else {
+            logger.error("status: FCGX_Init failed")
+            return false
+        }
+        let box = Unmanaged.passRetained(self)
+        let created = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            Unmanaged<StatusServer>.fromOpaque(argument).takeRetainedValue().serve()
+            return nil
+        }, box.toOpaque())
+        guard created == 0 else {
+            box.release()
+            logger.error("status: cannot start thread", metadata: ["errno": "\(created)"])
+            return false
+        }
+        pthread_detach(thread)
+        logger.info("status answering", metadata: ["socket.path": "\(socket.path)"])
+        return true
+    }
+
+    /// Removes the socket; the thread ends with the process.
+    func close() {
+        socket.close()
+    }
+
+    private func serve() {
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        FCGX_InitRequest(request, socket.descriptor, 0)
+        while true {
+            guard FCGX_Accept_r(request) >= 0 else {
+                usleep(100_000)  // socket closed at stop, or EINTR
+                continue
+            }
+            let params = FastCGIWorker.params(of: request)
+            FastCGIWorker.discardInput(request)
+            let (status, contentType, body) = answer(params: params)
+            let head = "Status: \(status)\r\nContent-Type: \(contentType)\r\nCache-Control: no-store\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+            let bytes = Array((head + body).utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), request.pointee.out)
+                }
+            }
+            FCGX_Finish_r(request)
+        }
+    }
+
+    /// `/metrics` → Prometheus text; anything else → the status page (`?json`, `?full`).
+    func answer(params: [(String, String)]) -> (String, String, String) {
+        let value = { (name: String) in params.first { $0.0 == name }?.1 ?? "" }
+        let method = value("REQUEST_METHOD")
+        guard method == "GET" || method == "HEAD" || method.isEmpty else {
+            return ("405 Method Not Allowed", "text/plain; charset=utf-8", "only GET\n")
+        }
+        let path = value("DOCUMENT_URI")
+        let report = monitor.report()
+        var extras = StatusPage.Extras(gauges: nil, listenQueue: ListenQueue.read(descriptor: poolSocket), listenBacklog: listenBacklog)
+        do {
+            extras.gauges = try gauges.read()
+        } catch {
+            logger.warning("status: cannot read the database gauges", metadata: ["error": "\(error)"])
+        }
+        if path.hasSuffix("/metrics") {
+            return ("200 OK", PrometheusText.contentType, PrometheusText.render(report, extras))
+        }
+        let page = StatusPage.render(report, extras, query: .init(queryString: value("QUERY_STRING")))
+        return ("200 OK", page.contentType, page.body)
+    }
+}
