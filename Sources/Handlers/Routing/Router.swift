@@ -31,17 +31,50 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Route indices by segment count and first two segments (nil where the pattern has a parameter),
+    /// so a request is compared with the few patterns that could match rather than with all of them.
+    private var buckets: [BucketKey: [Int]] = [:]
+
+    private struct BucketKey: Hashable {
+        let count: Int
+        let first: String?
+        let second: String?
+    }
 
     public init() {}
 
     /// Adds a route served within the request's portal.
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping PortalHandler) {
-        routes.append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .portal(handler)))
+        append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .portal(handler)))
     }
 
     /// Adds a route that needs no portal.
     public mutating func addSystem(_ method: String, _ pattern: String, _ handler: @escaping SystemHandler) {
-        routes.append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .system(handler)))
+        append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), action: .system(handler)))
+    }
+
+    private mutating func append(_ route: Route) {
+        func literal(_ index: Int) -> String? {
+            guard index < route.segments.count, case .literal(let text) = route.segments[index] else { return nil }
+            return text
+        }
+        buckets[BucketKey(count: route.segments.count, first: literal(0), second: literal(1)), default: []].append(routes.count)
+        routes.append(route)
+    }
+
+    /// The routes that could match `segments`, in registration order.
+    private func candidates(_ segments: [String]) -> [Int] {
+        let first = segments.first, second = segments.count > 1 ? segments[1] : nil
+        var found: [Int] = []
+        var keys: [BucketKey] = []
+        for key in [
+            BucketKey(count: segments.count, first: first, second: second), BucketKey(count: segments.count, first: first, second: nil),
+            BucketKey(count: segments.count, first: nil, second: second), BucketKey(count: segments.count, first: nil, second: nil),
+        ] where !keys.contains(key) {
+            keys.append(key)
+            if let indices = buckets[key] { found += indices }
+        }
+        return found.count > 1 ? found.sorted() : found
     }
 
     static func parse(_ pattern: String) -> [Segment] {
@@ -59,7 +92,8 @@ public struct Router: Sendable {
     func match(method: String, segments: [String]) -> Match {
         var allowed: [String] = []
         var best: (route: Route, parameters: [String: String])?
-        for route in routes {
+        for index in candidates(segments) {
+            let route = routes[index]
             guard let parameters = Self.bind(route.segments, to: segments) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
                 if let current = best, !Self.isMoreLiteral(route.segments, than: current.route.segments) { continue }

@@ -39,23 +39,43 @@ enum CGIMessage {
     /// The CGI response a FastCGI responder writes on FCGI_STDOUT: `Status:` line, headers, blank
     /// line, body. CR and LF are removed from header values so a value cannot inject headers.
     static func bytes(of response: Response) -> [UInt8] {
-        var head = "Status: \(response.status) \(response.reasonPhrase)\r\n"
+        // One buffer, sized once: the head and the body are copied in, never concatenated as strings.
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + response.body.count)
+        let lineEnd: [UInt8] = [13, 10]
+        out += "Status: ".utf8
+        out += String(response.status).utf8
+        out.append(UInt8(ascii: " "))
+        out += response.reasonPhrase.utf8
+        out += lineEnd
         var hasLength = false
         for (name, value) in response.headers {
             if name == "content-length" { hasLength = true }
-            head += canonicalName(name) + ": " + HTTPHeaders.singleLine(value) + "\r\n"
+            out += canonicalName(name).utf8
+            out += ": ".utf8
+            out += HTTPHeaders.singleLine(value).utf8
+            out += lineEnd
         }
         if !hasLength, response.status != 204, response.status != 304 {
-            head += "Content-Length: \(response.body.count)\r\n"
+            out += "Content-Length: ".utf8
+            out += String(response.body.count).utf8
+            out += lineEnd
         }
-        head += "\r\n"
-        return Array(head.utf8) + response.body
+        out += lineEnd
+        out += response.body
+        return out
     }
 
-    /// `set-cookie` → `Set-Cookie`.
+    /// `set-cookie` → `Set-Cookie` (ASCII bytes: header names are tokens; this runs for every header
+    /// of every response).
     static func canonicalName(_ name: String) -> String {
-        name.split(separator: "-", omittingEmptySubsequences: false)
-            .map { $0.prefix(1).uppercased() + $0.dropFirst() }
-            .joined(separator: "-")
+        var bytes = Array(name.utf8)
+        var startOfWord = true
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if startOfWord, byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { bytes[index] = byte - 32 }
+            startOfWord = byte == UInt8(ascii: "-")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
