@@ -17,7 +17,9 @@ public struct RawRequest: Sendable {
 
     /// The path part of the target, undecoded (used to pick an error format before decoding).
     public var rawPath: String {
-        String(uri.prefix { $0 != "?" && $0 != "#" })
+        // On UTF-8 bytes: this runs several times per request.
+        guard let end = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return uri }
+        return String(uri[..<end])
     }
 }
 

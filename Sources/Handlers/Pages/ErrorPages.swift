@@ -6,7 +6,8 @@ import Templates
 enum ErrorPages {
     /// Browser paths (not `/api/…` or `/health`, which answer JSON).
     static func applies(to raw: RawRequest) -> Bool {
-        APIFamily(path: raw.rawPath) == .site && !raw.rawPath.hasPrefix("/api/") && raw.rawPath != "/api" && raw.rawPath != "/health"
+        let path = raw.rawPath
+        return !path.hasPrefix("/api/") && path != "/api" && path != "/health"
     }
 
     static func page(status: Int, message: String, headers: HTTPHeaders = HTTPHeaders(), _ raw: RawRequest, _ services: Services) -> Response {
