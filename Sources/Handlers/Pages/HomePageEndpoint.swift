@@ -13,7 +13,7 @@ enum HomePageEndpoint {
         if let custom = try CustomPages.respond(request, context) { return custom }
         let visit = try PageVisit(request, context)
         let text = try CatalogText(context)
-        let cover = try context.services.portalSettings.image(.catalogCover, portalID: context.portal.id) != nil
+        let cover = try context.services.portalSettings.hasImage(.catalogCover, portalID: context.portal.id)
         return try visit.render("home", title: "Welcome", HomeContent(
             baseURL: context.baseURL, catalogHeader: text.header, catalogWelcome: text.welcome, hasCover: cover,
             loggedIn: visit.developer != nil))

@@ -100,7 +100,7 @@ public struct FileRepository: Sendable {
 
     /// The files under `prefix` (e.g. a theme's folder), contents included.
     public func files(portalID: String, under prefix: String) throws(StorageError) -> [PortalFile] {
-        try database.read { db in
+        try database.readStatement { db in
             try PortalFile.fetchAll(db, sql: "SELECT * FROM portal_files WHERE portal_id = ? AND substr(path, 1, ?) = ? ORDER BY path",
                                     arguments: [portalID, prefix.count, prefix])
         }

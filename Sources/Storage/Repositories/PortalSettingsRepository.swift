@@ -112,10 +112,11 @@ public struct PortalSettingsRepository: Sendable {
 
     // MARK: Appearance and images
 
+    /// Read by every page (the theme stylesheet, the catalog text): one cached statement, no transaction.
     public func appearance(portalID: String) throws(StorageError) -> Appearance {
-        try database.read { db in
+        try database.readStatement { db in
             var appearance = Appearance()
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM portal_appearance WHERE portal_id = ?", arguments: [portalID]) {
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM portal_appearance WHERE portal_id = ?"), arguments: [portalID]) {
                 appearance.themeName = row["theme_name"]
                 appearance.useCustomFonts = row["use_custom_fonts"]
                 appearance.customTheme = row["custom_theme"]
@@ -135,9 +136,16 @@ public struct PortalSettingsRepository: Sendable {
     }
 
     public func image(_ kind: PortalImage.Kind, portalID: String) throws(StorageError) -> PortalImage? {
-        try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM portal_images WHERE portal_id = ? AND kind = ?", arguments: [portalID, kind.rawValue])
+        try database.readStatement { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM portal_images WHERE portal_id = ? AND kind = ?"), arguments: [portalID, kind.rawValue])
                 .flatMap(Self.image)
+        }
+    }
+
+    /// Whether the portal has an image of `kind`, without reading its bytes.
+    public func hasImage(_ kind: PortalImage.Kind, portalID: String) throws(StorageError) -> Bool {
+        try database.readStatement { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM portal_images WHERE portal_id = ? AND kind = ?"), arguments: [portalID, kind.rawValue]) ?? false
         }
     }
 
