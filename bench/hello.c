@@ -9,6 +9,10 @@
  *   cc -O2 -pthread -o hello bench/hello.c -lfcgi
  *   ./hello /path/to/sock [PROCS=2] [THREADS=4]
  *
+ * PROCS=0 serves in this one process (THREADS threads, no fork) until a signal
+ * ends it: for scripts/bench --profile, where callgrind_control can reach only
+ * the process valgrind started, not a forked child.
+ *
  * With HELLO_DUMP=1 in the environment it answers with the FastCGI params it
  * received (one NAME=value per line); scripts use that to check nginx/portal.conf
  * without the Swift binary. SIGTERM/SIGINT to the parent stops the children,
@@ -65,6 +69,7 @@ int main(int argc, char **argv) {
     const char *path = argv[1];
     int procs = argc > 2 ? atoi(argv[2]) : 2;
     int threads = argc > 3 ? atoi(argv[3]) : 4;
+    int in_process = argc > 2 && procs == 0;
     if (procs < 1) procs = 1;
     if (threads < 1) threads = 1;
     dump = getenv("HELLO_DUMP") != NULL && strcmp(getenv("HELLO_DUMP"), "1") == 0;
@@ -77,6 +82,18 @@ int main(int argc, char **argv) {
     if (listen_fd < 0) {
         fprintf(stderr, "hello: cannot open socket %s\n", path);
         return 1;
+    }
+
+    if (in_process) {
+        fprintf(stderr, "hello: pid %d serving %s in-process with %d threads\n", (int)getpid(), path, threads);
+        pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));
+        for (int t = 0; t < threads; t++) {
+            pthread_create(&tids[t], NULL, serve, NULL);
+        }
+        for (int t = 0; t < threads; t++) {
+            pthread_join(tids[t], NULL);
+        }
+        return 0;
     }
 
     pid_t *children = calloc((size_t)procs, sizeof(pid_t));

@@ -209,10 +209,11 @@ make_cert() {
 _sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
 # render_site_text HTTPS_PORT HTTP_PORT SOCKET SERVER_NAME CERT KEY RATE BURST
-# [WRITE_RATE WRITE_BURST ACCESS_LOG]: nginx/portal.conf with its placeholders
-# filled, on stdout (the redirect leaves out the port when it is 443).
+# [WRITE_RATE WRITE_BURST ACCESS_LOG CACHE_DIR]: nginx/portal.conf with its
+# placeholders filled, on stdout (the redirect leaves out the port when it is 443).
 # WRITE_RATE/WRITE_BURST default to 10r/s/40, ACCESS_LOG to
-# /var/log/nginx/portal-access.log. The status socket (/status, /metrics) is
+# /var/log/nginx/portal-access.log, CACHE_DIR (the /assets/ micro-cache) to
+# /var/lib/nginx/portal-assets. The status socket (/status, /metrics) is
 # $PORTAL_STATUS_SOCKET, by default portal-status.sock beside SOCKET (the
 # default of status_socket_path).
 render_site_text() {
@@ -228,6 +229,7 @@ render_site_text() {
         -e "s|@WRITE_RATE@|$(_sed_escape "${9:-10r/s}")|g" \
         -e "s|@WRITE_BURST@|$(_sed_escape "${10:-40}")|g" \
         -e "s|@ACCESS_LOG@|$(_sed_escape "${11:-/var/log/nginx/portal-access.log}")|g" \
+        -e "s|@CACHE_DIR@|$(_sed_escape "${12:-/var/lib/nginx/portal-assets}")|g" \
         -e 's|https://\$host:443\$request_uri|https://$host$request_uri|' \
         "$PORTAL_ROOT/nginx/portal.conf"
 }
@@ -237,20 +239,22 @@ render_site_text() {
 # nginx/nginx.conf.in). Environment: PORTAL_CERT and PORTAL_KEY (default
 # VAR/tls/{cert,key}.pem), PORTAL_AUTH_RATE (10r/s), PORTAL_AUTH_BURST (20),
 # PORTAL_WRITE_RATE (10r/s), PORTAL_WRITE_BURST (40), PORTAL_NGINX_WORKERS (1).
-# The site logs to VAR/log/nginx-access.log (tokens redacted).
+# The site logs to VAR/log/nginx-access.log (tokens redacted) and keeps its
+# /assets/ micro-cache in VAR/cache/assets (owned by nginx's workers).
 render_site() {
     local var=$1 https_port=$2 http_port=$3 socket=$4 server_name=${5:-localhost}
     local cert=${PORTAL_CERT:-$var/tls/cert.pem} key=${PORTAL_KEY:-$var/tls/key.pem}
     local rate=${PORTAL_AUTH_RATE:-10r/s} burst=${PORTAL_AUTH_BURST:-20}
     local write_rate=${PORTAL_WRITE_RATE:-10r/s} write_burst=${PORTAL_WRITE_BURST:-40}
     local workers=${PORTAL_NGINX_WORKERS:-1} user_directive=""
-    mkdir -p "$var/log" "$var/nginx-tmp"
+    mkdir -p "$var/log" "$var/nginx-tmp" "$var/cache/assets"
     if [ "$(id -u)" -eq 0 ]; then
         # Never root: nginx's workers run as www-data, the group the pool gives its 0660 socket.
         user_directive="user ${PORTAL_NGINX_USER:-www-data} ${PORTAL_NGINX_GROUP:-www-data};"
+        chown "${PORTAL_NGINX_USER:-www-data}" "$var/cache/assets"
     fi
     render_site_text "$https_port" "$http_port" "$socket" "$server_name" "$cert" "$key" "$rate" "$burst" \
-        "$write_rate" "$write_burst" "$var/log/nginx-access.log" >"$var/portal-site.conf"
+        "$write_rate" "$write_burst" "$var/log/nginx-access.log" "$var/cache/assets" >"$var/portal-site.conf"
     sed -e "s|@VAR@|$(_sed_escape "$var")|g" \
         -e "s|@USER_DIRECTIVE@|$(_sed_escape "$user_directive")|g" \
         -e "s|@WORKER_PROCESSES@|$(_sed_escape "$workers")|g" \
