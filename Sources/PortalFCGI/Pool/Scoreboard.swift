@@ -54,7 +54,8 @@ final class Scoreboard: @unchecked Sendable {
     /// Creates a new zeroed scoreboard file in `directory` (unlinked at once) and maps it.
     static func create(directory: String, workerSlots: Int, threads: Int) throws(MapError) -> Scoreboard {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/.portal-scoreboard-\(getpid())"
+        // Unique even for two boards made at once in one process (tests run in parallel).
+        let path = directory + "/.portal-scoreboard-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         unlink(path)
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw MapError(description: "cannot create the scoreboard \(path): \(String(cString: strerror(errno)))") }
