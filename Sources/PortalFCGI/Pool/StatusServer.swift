@@ -32,6 +32,8 @@ final class StatusServer: @unchecked Sendable {
             logger.error("status: FCGX_Init failed")
             return false
         }
+        // Its SIGUSR1 handler would set libfcgi's shutdown flag and stop this thread's accepts for good.
+        Glibc.signal(SIGUSR1, SIG_DFL)
         let box = Unmanaged.passRetained(self)
         let created = pthread_create(&thread, nil, { argument in
             guard let argument else { return nil }
