@@ -194,7 +194,7 @@ extension PortalCommand {
                     parameters: config.argon2, maxConcurrent: config.argon2MaxConcurrent,
                     poolSlots: HashingSlots(directory: config.hashingSlotsDirectory, count: config.argon2MaxConcurrent))
                 services = try Services(
-                    database: database, passwords: passwords, settings: config.handlerSettings, pages: try PageRenderer(), logger: logger)
+                    database: database, passwords: passwords, settings: config.handlerSettings, logger: logger)
             } catch {
                 logger.critical("worker cannot start", metadata: ["error": "\(error)"])
                 throw ExitCode(1)

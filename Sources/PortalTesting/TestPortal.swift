@@ -2,7 +2,6 @@ import Foundation
 import Handlers
 import Logging
 import Storage
-import Templates
 
 /// An application over a fresh SQLite file in a temporary directory, driven in process:
 /// the same `Application` the workers run, without nginx or FastCGI.
@@ -45,7 +44,7 @@ public final class TestPortal: @unchecked Sendable {
         self.clock = clock
         let services = try Services(
             database: database, passwords: try PasswordHasher(parameters: argon2, maxConcurrent: 2),
-            settings: settings, pages: try PageRenderer(), logger: Self.quietLogger, now: { clock.withLock { $0 } })
+            settings: settings, logger: Self.quietLogger, now: { clock.withLock { $0 } })
         application = Application(services: services, logger: Self.quietLogger)
     }
 

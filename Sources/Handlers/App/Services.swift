@@ -126,7 +126,6 @@ public final class Services: Sendable {
     /// Signs and checks the JWTs sent by email, with this installation's secret.
     let signedTokens: SignedToken
     public let passwords: PasswordHasher
-    public let pages: PageRenderer
     public let settings: HandlerSettings
     /// For work outside a request (error pages, background).
     let logger: Logger
@@ -135,7 +134,7 @@ public final class Services: Sendable {
 
     public init(
         database: PortalDatabase, passwords: PasswordHasher, settings: HandlerSettings,
-        pages: PageRenderer, logger: Logger = Logger(label: "portal"), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger = Logger(label: "portal"), now: @escaping @Sendable () -> Date = { Date() }
     ) throws(StorageError) {
         self.database = database
         self.logger = logger
@@ -165,7 +164,6 @@ public final class Services: Sendable {
             throttle: settings.loginThrottle, quota: settings.mailQuota, logger: logger)
         self.signedTokens = SignedToken(secret: try InstallationSecrets(database).secret(named: "email-token-signing"))
         self.passwords = passwords
-        self.pages = pages
         do {
             self.themes = try ThemeLibrary()
         } catch {
