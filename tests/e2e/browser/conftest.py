@@ -476,9 +476,20 @@ class Browser:
         self._status = None
         old = self.driver.find_element(By.TAG_NAME, "html")
         buttons[0].click()
-        self.wait(EC.staleness_of(old), timeout, f"submitting {form_css} loaded no new page")
+        self.wait(lambda _: self._detached(old), timeout, f"submitting {form_css} loaded no new page")
         self.wait_ready()
         return self.status()
+
+    @staticmethod
+    def _detached(element: WebElement) -> bool:
+        """Whether the page holding `element` was replaced. During a navigation Chromium may answer
+        "Node with given id does not belong to the document" instead of a stale-element error:
+        both mean the old page is gone (EC.staleness_of only accepts the latter)."""
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
 
     def cookie(self, name: str) -> str | None:
         c = self.driver.get_cookie(name)
