@@ -30,7 +30,8 @@ final class AuditWebhookSender: Sendable {
     /// Sends what is due, if this worker holds (or can take) the delivery lease.
     func deliverDue() {
         do {
-            guard try repository.acquireLease("audit-delivery", holder: holder, now: Date(), duration: 60) else { return }
+            guard try repository.hasDeliveries(),
+                  try repository.acquireLease("audit-delivery", holder: holder, now: Date(), duration: 60) else { return }
             for _ in 0..<Self.batchesPerRound {
                 guard let delivery = try repository.nextDelivery(now: Date(), limit: Self.batchSize) else { return }
                 let outcome = send(delivery)

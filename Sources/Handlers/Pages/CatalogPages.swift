@@ -29,7 +29,8 @@ enum CatalogPages {
         var reference: APIReference?
         var problem: String?
         if let specification = entry.specification {
-            let key = entry.id + ":" + SecretToken.sha256Hex(Array(specification.utf8))
+            // Keyed by the version's update time: hashing a document of up to a megabyte per view would cost more.
+            let key = entry.id + "@" + RFC3339.format(entry.updatedAt)
             switch context.services.apiReferences.value(for: key, make: { APIReferenceBuilder.build(specification) }) {
             case .success(let built): reference = built
             case .failure(let failure): problem = "The API description of this version could not be read: it \(failure.reason)."

@@ -217,6 +217,17 @@ public struct AuditDeliveryRepository: Sendable {
 
     // MARK: Delivery (the background loop)
 
+    /// Whether any webhook is enabled or any replay unfinished: one read, so a poll with nothing to send
+    /// never takes the lease (a write, and an fsync) in every worker.
+    public func hasDeliveries() throws(StorageError) -> Bool {
+        try database.readStatement { db in
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM audit_log_webhooks WHERE enabled = 1 AND destination_id IS NOT NULL)
+                    OR EXISTS (SELECT 1 FROM audit_log_replay_jobs WHERE status IN ('accepted', 'pending', 'running'))
+                """)) ?? false
+        }
+    }
+
     /// Takes or renews the lease `name` for `holder` until `now + duration`; false while another holder's
     /// lease runs. One worker delivers at a time, so entries are not sent twice by two workers.
     public func acquireLease(_ name: String, holder: String, now: Date, duration: TimeInterval) throws(StorageError) -> Bool {

@@ -12,6 +12,8 @@ public struct CatalogEntry: Sendable, Equatable {
     public var registrationOpen: Bool
     /// The OpenAPI document, as uploaded (only read for one entry).
     public var specification: String?
+    /// When the version (and so its document) last changed: the key of caches built from it.
+    public var updatedAt: Date
 }
 
 extension CatalogRepository {
@@ -48,7 +50,7 @@ extension CatalogRepository {
     }
 
     private static let catalogSQL = """
-        SELECT v.id, v.name, v.description, v.deprecated, v.application_registration_enabled, v.specification,
+        SELECT v.id, v.name, v.description, v.deprecated, v.application_registration_enabled, v.specification, v.updated_at,
                p.name AS product_name, p.description AS product_description
         FROM product_versions v JOIN products p ON p.id = v.product_id
         WHERE v.portal_id = ? AND v.in_portal = 1 AND v.publish_status = 'published'
@@ -58,6 +60,7 @@ extension CatalogRepository {
         CatalogEntry(
             id: row["id"], productName: row["product_name"], productDescription: row["product_description"] ?? "",
             versionName: row["name"], versionDescription: row["description"] ?? "", deprecated: row["deprecated"],
-            registrationOpen: row["application_registration_enabled"], specification: withSpecification ? row["specification"] : nil)
+            registrationOpen: row["application_registration_enabled"], specification: withSpecification ? row["specification"] : nil,
+            updatedAt: row["updated_at"])
     }
 }
