@@ -1,3 +1,4 @@
+import Foundation
 @testable import Handlers
 import Testing
 
@@ -183,5 +184,17 @@ import Testing
         #expect(try JSON.parse(value.bytes) == value)
         #expect(try JSON.parse(value.text) == value)
         #expect(try JSON.parse(value.text).text == value.text)
+    }
+
+    // MARK: timestamps
+
+    /// The database keeps milliseconds, rounded; a reply written from memory must give the same
+    /// whole second as a later read of the stored row (a token's issue_date once differed by one).
+    @Test func epochSecondsRoundToTheStoredMillisecondFirst() {
+        #expect(JSON.epochSeconds(Date(timeIntervalSince1970: 1_796_216_420.9996)) == .int(1_796_216_421))
+        #expect(JSON.epochSeconds(Date(timeIntervalSince1970: 1_796_216_420.9994)) == .int(1_796_216_420))
+        #expect(JSON.epochSeconds(Date(timeIntervalSince1970: 1_796_216_420)) == .int(1_796_216_420))
+        #expect(JSON.epochSeconds(Date(timeIntervalSince1970: -0.4)) == .int(-1))
+        #expect(JSON.epochSeconds(Date(timeIntervalSince1970: .infinity)) == .null)
     }
 }

@@ -23,12 +23,14 @@ public enum JSON: Sendable, Equatable {
         }
     }
 
-    /// A time as whole seconds since 1970 (the developer API's timestamps).
+    /// A time as whole seconds since 1970 (the developer API's timestamps). The database keeps
+    /// times rounded to the millisecond, so the time is rounded the same way before the seconds are
+    /// taken: a reply written from memory (12.9996 s) then agrees with a later read of the row (13.000 s).
     public static func epochSeconds(_ date: Date) -> JSON {
-        let seconds = date.timeIntervalSince1970
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         // Never trap on a date outside Int64 (inputs are bounded; this is the last line of defence).
-        guard seconds.isFinite, abs(seconds) < 9.2e18 else { return .null }
-        return .int(Int64(seconds))
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .null }
+        return .int(Int64((milliseconds / 1000).rounded(.down)))
     }
 
     /// The member named `key` of an object.
