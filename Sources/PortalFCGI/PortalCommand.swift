@@ -49,6 +49,9 @@ extension PortalCommand {
             abstract: "Open the FastCGI socket, migrate the database and run the worker pool (SIGHUP: rolling restart, SIGTERM: graceful stop).")
 
         @OptionGroup var options: ConfigOption
+        /// An upgrade rehearsal: the pool starts on the schema as an older build left it, and the next
+        /// SIGHUP (which runs `migrate`) applies the rest while the workers keep serving.
+        @Option(name: .customLong("hold-schema-at"), help: .hidden) var holdSchemaAt: String?
 
         func run() throws {
             // Before anything can start a thread: signals are taken synchronously by the loop.
@@ -102,7 +105,7 @@ extension PortalCommand {
                     try Privileges.drop(to: identity)
                     logger.info("running as an unprivileged user", metadata: ["user": "\(identity.user)", "uid": "\(identity.uid)"])
                 }
-                try prepareDatabase(config, logger: logger)
+                try prepareDatabase(config, logger: logger, upTo: holdSchemaAt)
             } catch {
                 socket.close()
                 statusSocket?.close()
@@ -221,17 +224,20 @@ extension PortalCommand {
 }
 
 /// Migrations and the default portal: done once, by the supervisor or `migrate`, never by workers.
-func prepareDatabase(_ config: PortalConfig, logger: Logger) throws {
+/// `upTo` stops at that migration (an upgrade rehearsal, see `serve --hold-schema-at`).
+func prepareDatabase(_ config: PortalConfig, logger: Logger, upTo: String? = nil) throws {
     try? FileManager.default.createDirectory(
         atPath: (config.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     let database = try PortalDatabase(config.databaseSettings)
-    try database.migrate()
+    if let upTo { try database.migrate(upTo: upTo) } else { try database.migrate() }
     let portals = PortalRepository(database)
     let portal = try portals.ensureDefault(name: config.defaultPortalName, domain: config.defaultPortalDomain)
-    // Every portal starts with the default theme's files (seed 000 /files); edits are kept.
-    let files = FileRepository(database)
-    for each in try portals.all() {
-        try files.addMissing(portalID: each.id, files: PageRenderer.defaultThemeFiles)
+    if upTo == nil {
+        // Every portal starts with the default theme's files (seed 000 /files); edits are kept.
+        let files = FileRepository(database)
+        for each in try portals.all() {
+            try files.addMissing(portalID: each.id, files: PageRenderer.defaultThemeFiles)
+        }
     }
     let migrations = try database.appliedMigrations().count
     logger.info("database ready", metadata: [

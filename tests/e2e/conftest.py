@@ -220,6 +220,8 @@ class Portal:
         # Extra portals, chosen by the Host header: {name: domain}.
         self.portal_domains = {"verify": "verify.localhost", "pending": "pending.localhost"}
         self.session = self.new_session()
+        # Extra arguments of `serve` (an upgrade rehearsal holds the schema back).
+        self.serve_args: list[str] = []
 
     # --- lifecycle -------------------------------------------------------
 
@@ -267,7 +269,7 @@ class Portal:
 
         log = open(self.pool_log, "ab")
         self.proc = subprocess.Popen(
-            [str(self.binary), "serve", "--config", str(self.config_path)],
+            [str(self.binary), "serve", "--config", str(self.config_path), *self.serve_args],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -286,10 +288,11 @@ class Portal:
                                  https_port=self.public_port)
 
         # Portals with other sign-up rules, made with the CLI an operator would use.
-        for name, flags in (("verify", ["--email-verification"]), ("pending", ["--no-auto-approve"])):
+        flags = {"verify": ["--email-verification"], "pending": ["--no-auto-approve"]}
+        for name, domain in self.portal_domains.items():
             subprocess.run(
                 [str(self.binary), "portals", "add", "--config", str(self.config_path),
-                 "--name", f"{name.title()} Portal", "--domain", self.portal_domains[name], *flags],
+                 "--name", f"{name.title()} Portal", "--domain", domain, *flags[name]],
                 check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
             )
 

@@ -627,3 +627,118 @@ http {{
         log.close()
     assert rc == 0, (root / "log" / "portal.log").read_text()[-2000:]
     assert not (root / "run/portal/portal.sock").exists()
+
+
+# --- an upgrade: new binary + SIGHUP migrates an old database under load ---------------------------------
+
+# The last migration of the release before the theme files: the pool starts on that schema (`serve
+# --hold-schema-at`, the old release's database), and every later migration arrives with the "new" binary.
+OLD_RELEASE_SCHEMA = "2026-12-03-management-part-2"
+
+
+class DeveloperReadLoad:
+    """Threads reading /api/v1/developer with one session through nginx, recording each answer's status."""
+
+    def __init__(self, p: Portal, cookie: str, threads: int = 2):
+        self.p, self.cookie = p, cookie
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.statuses: list[int | str] = []
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        s = self.p.new_session()
+        while not self.stop.is_set():
+            try:
+                status = s.get(self.p.url("/api/v1/developer"), headers=self.p.as_developer(self.cookie), timeout=30).status_code
+            except requests.RequestException as e:
+                status = repr(e)
+            with self.lock:
+                self.statuses.append(status)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+
+def worker_pids(p: Portal) -> set[int]:
+    """The supervisor's live children (the workers), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == p.proc.pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_a_new_binary_and_sighup_migrate_an_old_database_and_roll_the_workers_under_load():
+    root = Path(tempfile.mkdtemp(prefix="portal-e2e-upgrade-"))
+    _TEMP_DIRS.append(root)
+    (root / "bin").mkdir()
+    installed = root / "bin" / "portal-fcgi"
+    subprocess.run(["cp", str(find_binary()), str(installed)], check=True)
+    p = Portal(root, installed)
+    p.serve_args = ["--hold-schema-at", OLD_RELEASE_SCHEMA]
+    p.portal_domains = {}  # `portals add` is the new binary's CLI, which migrates
+    p.start()
+    try:
+        status = cli(p, "migrate", "--status").stdout
+        assert f"applied  {OLD_RELEASE_SCHEMA}" in status and "pending  " in status, status
+        pending = [line.split()[1] for line in status.splitlines() if line.startswith("pending  ")]
+        assert db_rows(p.database_path, "SELECT COUNT(*) FROM pragma_table_info('portal_files') WHERE name = 'binary'") == [(0,)]
+
+        # What the old release's users left behind: developers, one of them with a session in use.
+        email, password, developer, cookie = p.new_developer()
+        old_workers = worker_pids(p)
+        assert len(old_workers) == 2, old_workers
+
+        with RegisterLoad(p, threads=2) as writes, DeveloperReadLoad(p, cookie) as reads:
+            wait_for(lambda: len(writes.acked) >= 5 and len(reads.statuses) >= 20, 30, "load before the upgrade")
+            # The upgrade as an operator does it: the new binary replaces the file (a new inode, as `install`
+            # writes it), then `systemctl reload` sends SIGHUP.
+            staged = root / "bin" / "portal-fcgi.new"
+            subprocess.run(["cp", str(find_binary()), str(staged)], check=True)
+            os.replace(staged, installed)
+            os.kill(p.proc.pid, signal.SIGHUP)
+            wait_for(lambda: "pool reloaded" in p.pool_log.read_text(), 60, "the reload to finish")
+            acked_at_reload = len(writes.acked)
+            reads_at_reload = len(reads.statuses)
+            wait_for(lambda: len(writes.acked) >= acked_at_reload + 5 and len(reads.statuses) >= reads_at_reload + 20,
+                     30, "load after the upgrade")
+        assert not writes.failures, writes.failures[:5]
+        failed_reads = [s for s in reads.statuses if s != 200]
+        assert not failed_reads, f"{len(failed_reads)} of {len(reads.statuses)} reads failed: {failed_reads[:5]}"
+
+        # Migrated: nothing pending, the new column and the re-seeded theme are there.
+        status = cli(p, "migrate", "--status").stdout
+        assert "pending  " not in status and all(f"applied  {m}" in status for m in pending), status
+        assert db_rows(p.database_path, "SELECT COUNT(*) FROM pragma_table_info('portal_files') WHERE name = 'binary'") == [(1,)]
+        assert db_rows(p.database_path, "PRAGMA integrity_check") == [("ok",)]
+        # Rolled: only new workers, running the new file (not the replaced one the old workers still map).
+        new_workers = worker_pids(p)
+        assert len(new_workers) == 2 and not (new_workers & old_workers), (old_workers, new_workers)
+        for pid in new_workers:
+            assert os.readlink(f"/proc/{pid}/exe") == str(installed), os.readlink(f"/proc/{pid}/exe")
+        assert p.proc.poll() is None
+
+        # The data of the old release is all there and works with the new workers.
+        emails = {row[0] for row in db_rows(p.database_path, "SELECT email FROM developers")}
+        missing = [e for e, _, _ in writes.acked if e not in emails]
+        assert not missing, f"{len(missing)} acknowledged registrations lost: {missing[:3]}"
+        r = p.session.get(p.url("/api/v1/developer"), headers=p.as_developer(cookie), timeout=15)
+        assert r.status_code == 200 and r.json()["email"] == email, r.text
+        assert p.session.get(p.url("/api/v1/auth"), auth=(email, password), timeout=15).status_code == 204
+        home = p.session.get(p.url("/"), timeout=15)
+        assert home.status_code == 200 and "text/html" in home.headers["Content-Type"], home.status_code
+    finally:
+        p.stop()
