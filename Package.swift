@@ -21,6 +21,8 @@ let package = Package(
         // System libraries from Debian's -dev packages.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // The request path's single-statement reads, without GRDB's dispatch queues (Storage/Database/DirectReads).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GitHub-flavoured markdown of custom pages (Debian ships no .pc file for the extensions).
         .systemLibrary(name: "CCMarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
@@ -28,6 +30,7 @@ let package = Package(
             name: "Storage",
             dependencies: [
                 "CArgon2",
+                "CSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

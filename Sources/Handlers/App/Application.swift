@@ -72,7 +72,7 @@ public struct Application: Sendable {
             // API replies carry personal data, credentials and secrets: no cache may keep them.
             if response.headers["cache-control"] == nil { response.headers.add("Cache-Control", "no-store") }
         }
-        if raw.method.uppercased() == "HEAD" {
+        if raw.method.utf8.count == 4, raw.method.uppercased() == "HEAD" {
             // HEAD answers like GET without the body: the length is the GET body's (RFC 9110 §9.3.2).
             if response.headers["content-length"] == nil, response.status != 204, response.status != 304 {
                 response.headers.add("Content-Length", String(response.body.count))

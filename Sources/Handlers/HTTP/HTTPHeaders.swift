@@ -8,25 +8,31 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Appends a field (several fields may share a name, e.g. `Set-Cookie`).
     public mutating func add(_ name: String, _ value: String) {
-        fields.append((name.lowercased(), value))
+        fields.append((Self.lowercased(name), value))
+    }
+
+    /// `name` in lower case; most names already are (the FastCGI bridge lowercases request headers), and
+    /// checking the bytes costs less than making a new string.
+    private static func lowercased(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
     }
 
     /// Replaces every field named `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
-        let lowered = name.lowercased()
+        let lowered = Self.lowercased(name)
         fields.removeAll { $0.name == lowered }
         fields.append((lowered, value))
     }
 
     /// The first value of the field named `name`.
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
+        let lowered = Self.lowercased(name)
         return fields.first { $0.name == lowered }?.value
     }
 
     /// Every value of the field named `name`, in order.
     public func values(_ name: String) -> [String] {
-        let lowered = name.lowercased()
+        let lowered = Self.lowercased(name)
         return fields.filter { $0.name == lowered }.map(\.value)
     }
 

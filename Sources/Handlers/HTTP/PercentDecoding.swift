@@ -3,6 +3,10 @@ enum PercentDecoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`, as in
     /// `application/x-www-form-urlencoded`). Nil when an escape is malformed or the result is not UTF-8.
     static func decode<S: Collection>(_ input: S, plusAsSpace: Bool) -> String? where S.Element == UInt8 {
+        // Most path segments and query values have nothing to decode: validate them as they are.
+        if !input.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) {
+            return String(validating: input, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(input.count)
         var iterator = input.makeIterator()

@@ -41,7 +41,8 @@ public struct Request: Sendable {
 
     /// Decodes the path and query of `raw`; malformed escapes or non-UTF-8 text throw.
     public init(_ raw: RawRequest) throws(RequestError) {
-        method = raw.method.uppercased()
+        // Methods arrive upper case; only an odd client's need a new string.
+        method = raw.method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? raw.method.uppercased() : raw.method
         path = raw.rawPath
         // Empty segments are kept ("/a/" is ["a", ""]): no route has one, so `/x/` and `//x` are not `/x`.
         var segments: [String] = []
@@ -54,9 +55,9 @@ public struct Request: Sendable {
             }
         }
         self.segments = segments
-        if let questionMark = raw.uri.firstIndex(of: "?") {
-            let queryText = raw.uri[raw.uri.index(after: questionMark)...].prefix { $0 != "#" }
-            query = try URLEncodedForm(parsing: Array(queryText.utf8))
+        if let questionMark = raw.uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            let queryText = raw.uri.utf8[raw.uri.utf8.index(after: questionMark)...].prefix { $0 != UInt8(ascii: "#") }
+            query = try URLEncodedForm(parsing: Array(queryText))
         } else {
             query = URLEncodedForm()
         }

@@ -31,14 +31,16 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
-    /// Route indices by segment count and first two segments (nil where the pattern has a parameter),
+    /// Indices of the patterns without parameters, by their segments: most requests (`/health`,
+    /// `/api/v1/developer`) are found with one hash lookup.
+    private var literalRoutes: [[String]: [Int]] = [:]
+    /// Route indices by segment count and first segment (nil where the pattern starts with a parameter),
     /// so a request is compared with the few patterns that could match rather than with all of them.
     private var buckets: [BucketKey: [Int]] = [:]
 
     private struct BucketKey: Hashable {
         let count: Int
         let first: String?
-        let second: String?
     }
 
     public init() {}
@@ -54,27 +56,23 @@ public struct Router: Sendable {
     }
 
     private mutating func append(_ route: Route) {
-        func literal(_ index: Int) -> String? {
-            guard index < route.segments.count, case .literal(let text) = route.segments[index] else { return nil }
-            return text
+        let literals = route.segments.compactMap { segment -> String? in
+            if case .literal(let text) = segment { return text }
+            return nil
         }
-        buckets[BucketKey(count: route.segments.count, first: literal(0), second: literal(1)), default: []].append(routes.count)
+        if literals.count == route.segments.count { literalRoutes[literals, default: []].append(routes.count) }
+        let first = literals.isEmpty || route.segments.first != .literal(literals[0]) ? nil : literals[0]
+        buckets[BucketKey(count: route.segments.count, first: first), default: []].append(routes.count)
         routes.append(route)
     }
 
     /// The routes that could match `segments`, in registration order.
     private func candidates(_ segments: [String]) -> [Int] {
-        let first = segments.first, second = segments.count > 1 ? segments[1] : nil
-        var found: [Int] = []
-        var keys: [BucketKey] = []
-        for key in [
-            BucketKey(count: segments.count, first: first, second: second), BucketKey(count: segments.count, first: first, second: nil),
-            BucketKey(count: segments.count, first: nil, second: second), BucketKey(count: segments.count, first: nil, second: nil),
-        ] where !keys.contains(key) {
-            keys.append(key)
-            if let indices = buckets[key] { found += indices }
-        }
-        return found.count > 1 ? found.sorted() : found
+        let literal = segments.first.flatMap { buckets[BucketKey(count: segments.count, first: $0)] } ?? []
+        let parameter = buckets[BucketKey(count: segments.count, first: nil)] ?? []
+        if parameter.isEmpty { return literal }
+        if literal.isEmpty { return parameter }
+        return (literal + parameter).sorted()
     }
 
     static func parse(_ pattern: String) -> [Segment] {
@@ -90,6 +88,12 @@ public struct Router: Sendable {
     /// several patterns match, the one with a literal segment where the others have a parameter wins
     /// (`/portals/appearance-defaults` over `/portals/{portalId}`), whatever the registration order.
     func match(method: String, segments: [String]) -> Match {
+        // A pattern without parameters is the most literal there is: when one answers the method, it wins.
+        if let indices = literalRoutes[segments] {
+            for index in indices where routes[index].method == method || (method == "HEAD" && routes[index].method == "GET") {
+                return .found(routes[index].action, parameters: [:], pattern: routes[index].pattern)
+            }
+        }
         var allowed: [String] = []
         var best: (route: Route, parameters: [String: String])?
         for index in candidates(segments) {

@@ -1,4 +1,80 @@
+import Foundation
 import Handlers
+
+/// The FastCGI params of one request, read one `NAME=value` at a time on their bytes. Only what the
+/// application and the pool use becomes a String: the method, URI, client address, content type and
+/// length, the request id and the `HTTP_*` headers; the rest (SERVER_*, SCRIPT_*, …) costs a length check.
+struct CGIParams {
+    private(set) var method = "GET"
+    private var requestURI: String?
+    private(set) var documentURI = "/"
+    private(set) var queryString = ""
+    private var remoteAddress: String?
+    private var requestID: String?
+    private(set) var headers = HTTPHeaders()
+    /// CONTENT_LENGTH as a number (0 when absent or not a number).
+    private(set) var contentLength = 0
+
+    /// One param. `name` is ASCII (nginx's names); `value` is any bytes.
+    mutating func take(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if name.count > 5, Self.equals(UnsafeRawBufferPointer(rebasing: name[..<5]), "HTTP_") {
+            headers.add(Self.headerName(fromParam: UnsafeRawBufferPointer(rebasing: name[5...])), Self.string(value))
+            return
+        }
+        switch name.count {
+        case 10 where Self.equals(name, "REQUEST_ID"): requestID = Self.string(value)
+        case 11 where Self.equals(name, "REQUEST_URI"): requestURI = Self.string(value)
+        case 11 where Self.equals(name, "REMOTE_ADDR"): remoteAddress = Self.string(value)
+        case 12 where Self.equals(name, "DOCUMENT_URI"): documentURI = value.isEmpty ? "/" : Self.string(value)
+        case 12 where Self.equals(name, "QUERY_STRING"): queryString = Self.string(value)
+        case 12 where Self.equals(name, "CONTENT_TYPE"): if !value.isEmpty { headers.add("content-type", Self.string(value)) }
+        case 14 where Self.equals(name, "REQUEST_METHOD"): method = Self.string(value)
+        case 14 where Self.equals(name, "CONTENT_LENGTH"):
+            if !value.isEmpty {
+                let text = Self.string(value)
+                headers.add("content-length", text)
+                contentLength = Int(text) ?? 0
+            }
+        default: break
+        }
+    }
+
+    /// `take` for params given as strings (tests, and callers without libfcgi's buffers).
+    mutating func take(_ name: String, _ value: String) {
+        var name = name, value = value
+        name.withUTF8 { name in value.withUTF8 { value in take(name: UnsafeRawBufferPointer(name), value: UnsafeRawBufferPointer(value)) } }
+    }
+
+    /// The application's request, with `body` read from FCGI_STDIN.
+    func request(body: [UInt8]) -> RawRequest {
+        let uri = requestURI ?? (queryString.isEmpty ? documentURI : documentURI + "?" + queryString)
+        return RawRequest(method: method, uri: uri, headers: headers, body: body, remoteAddress: remoteAddress)
+    }
+
+    /// What the pool logs and shows of this request.
+    var summary: RequestSummary {
+        RequestSummary(method: method, path: documentURI, requestID: requestID)
+    }
+
+    /// `X_REQUEST_ID` (after `HTTP_`) → `x-request-id`, byte by byte.
+    static func headerName(fromParam name: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: name.count) { buffer in
+            for (index, byte) in name.enumerated() {
+                buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : (byte >= 65 && byte <= 90 ? byte + 32 : byte)
+            }
+            return name.count
+        }
+    }
+
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount, let base = bytes.baseAddress else { return false }
+        return memcmp(base, literal.utf8Start, bytes.count) == 0
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+}
 
 /// Conversions between CGI/FastCGI parameters and the application's plain request/response values.
 /// Pure functions, tested without a socket.
@@ -6,34 +82,9 @@ enum CGIMessage {
     /// A `RawRequest` from the FastCGI params (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, …)
     /// and the body read from FCGI_STDIN.
     static func request(params: [(String, String)], body: [UInt8]) -> RawRequest {
-        var headers = HTTPHeaders()
-        var method = "GET"
-        var requestURI: String?
-        var documentURI = "/"
-        var queryString = ""
-        var remoteAddress: String?
-        for (name, value) in params {
-            switch name {
-            case "REQUEST_METHOD": method = value
-            case "REQUEST_URI": requestURI = value
-            case "DOCUMENT_URI": documentURI = value.isEmpty ? "/" : value
-            case "QUERY_STRING": queryString = value
-            case "REMOTE_ADDR": remoteAddress = value
-            case "CONTENT_TYPE": if !value.isEmpty { headers.add("content-type", value) }
-            case "CONTENT_LENGTH": if !value.isEmpty { headers.add("content-length", value) }
-            default:
-                if name.hasPrefix("HTTP_") {
-                    headers.add(headerName(fromParam: name), value)
-                }
-            }
-        }
-        let uri = requestURI ?? (queryString.isEmpty ? documentURI : documentURI + "?" + queryString)
-        return RawRequest(method: method, uri: uri, headers: headers, body: body, remoteAddress: remoteAddress)
-    }
-
-    /// `HTTP_X_REQUEST_ID` → `x-request-id`.
-    static func headerName(fromParam name: String) -> String {
-        String(name.dropFirst(5).lowercased().map { $0 == "_" ? "-" : $0 })
+        var reader = CGIParams()
+        for (name, value) in params { reader.take(name, value) }
+        return reader.request(body: body)
     }
 
     /// The CGI response a FastCGI responder writes on FCGI_STDOUT: `Status:` line, headers, blank
@@ -42,23 +93,22 @@ enum CGIMessage {
         // One buffer, sized once: the head and the body are copied in, never concatenated as strings.
         var out: [UInt8] = []
         out.reserveCapacity(512 + response.body.count)
-        let lineEnd: [UInt8] = [13, 10]
         out += "Status: ".utf8
-        out += String(response.status).utf8
+        appendDecimal(response.status, to: &out)
         out.append(UInt8(ascii: " "))
         out += response.reasonPhrase.utf8
         out += lineEnd
         var hasLength = false
         for (name, value) in response.headers {
             if name == "content-length" { hasLength = true }
-            out += canonicalName(name).utf8
+            appendCanonicalName(name, to: &out)
             out += ": ".utf8
             out += HTTPHeaders.singleLine(value).utf8
             out += lineEnd
         }
         if !hasLength, response.status != 204, response.status != 304 {
             out += "Content-Length: ".utf8
-            out += String(response.body.count).utf8
+            appendDecimal(response.body.count, to: &out)
             out += lineEnd
         }
         out += lineEnd
@@ -66,16 +116,29 @@ enum CGIMessage {
         return out
     }
 
-    /// `set-cookie` → `Set-Cookie` (ASCII bytes: header names are tokens; this runs for every header
-    /// of every response).
-    static func canonicalName(_ name: String) -> String {
-        var bytes = Array(name.utf8)
+    private static let lineEnd: [UInt8] = [13, 10]
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value > 0 else {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        let start = out.count
+        var rest = value
+        while rest > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        out[start...].reverse()
+    }
+
+    /// `set-cookie` → `Set-Cookie`, appended byte by byte (header names are ASCII tokens; this runs for
+    /// every header of every response).
+    static func appendCanonicalName(_ name: String, to out: inout [UInt8]) {
         var startOfWord = true
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if startOfWord, byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { bytes[index] = byte - 32 }
+        for byte in name.utf8 {
+            out.append(startOfWord && byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
             startOfWord = byte == UInt8(ascii: "-")
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

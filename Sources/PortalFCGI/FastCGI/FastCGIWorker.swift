@@ -184,13 +184,13 @@ final class FastCGIWorker: @unchecked Sendable {
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, recorder: ScoreboardRecorder?) -> Served {
         let started = Scoreboard.monotonicNanos()
         let params = Self.params(of: request)
-        let summary = RequestSummary(params: params)
+        let summary = params.summary
         recorder?.begin(startedNanos: started, current: summary.route)
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(summary.requestID)"
-        let declaredLength = params.first { $0.0 == "CONTENT_LENGTH" }.flatMap { Int($0.1) } ?? 0
+        let declaredLength = params.contentLength
         var outcome: Application.Outcome
-        var raw = CGIMessage.request(params: params, body: [])
+        var raw = params.request(body: [])
         if declaredLength > settings.maxBodyBytes {
             Self.discardInput(request)
             outcome = .init(response: application.payloadTooLarge(raw), route: "body-too-large")
@@ -222,18 +222,17 @@ final class FastCGIWorker: @unchecked Sendable {
         return Served(method: summary.method, status: response.status, route: outcome.route, durationNanos: duration, slow: slow)
     }
 
-    /// The FastCGI params, copied at once: libfcgi frees them at `FCGX_Finish_r`.
-    static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> [(String, String)] {
-        var params: [(String, String)] = []
+    /// The FastCGI params, read at once: libfcgi frees them at `FCGX_Finish_r`.
+    static func params(of request: UnsafeMutablePointer<FCGX_Request>) -> CGIParams {
+        var params = CGIParams()
         guard var cursor = request.pointee.envp else { return params }
-        params.reserveCapacity(32)
         while let entry = cursor.pointee {
-            // Split `NAME=value` on the bytes: no Character-level String indexing on the request path.
+            // Split `NAME=value` on the bytes: no String for a param nobody reads.
             let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
             if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                params.append((
-                    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<equals]), as: UTF8.self),
-                    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]), as: UTF8.self)))
+                params.take(
+                    name: UnsafeRawBufferPointer(rebasing: bytes[..<equals]),
+                    value: UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
             }
             cursor += 1
         }

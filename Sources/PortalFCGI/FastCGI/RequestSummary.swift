@@ -6,19 +6,17 @@ struct RequestSummary: Equatable {
     let route: String
     let requestID: String
 
-    init(params: [(String, String)]) {
-        var method = "GET", path = "/", given: String?
-        for (name, value) in params {
-            switch name {
-            case "REQUEST_METHOD": method = value
-            case "DOCUMENT_URI": path = value.isEmpty ? "/" : value
-            case "REQUEST_ID": given = value
-            default: break
-            }
-        }
+    init(method: String, path: String, requestID: String?) {
         self.method = method
         self.route = method + " " + path
-        self.requestID = given.flatMap(Self.acceptable) ?? Self.generateID()
+        self.requestID = requestID.flatMap(Self.acceptable) ?? Self.generateID()
+    }
+
+    /// From FastCGI params given as strings (tests).
+    init(params: [(String, String)]) {
+        var reader = CGIParams()
+        for (name, value) in params { reader.take(name, value) }
+        self = reader.summary
     }
 
     /// nginx's `$request_id` is 32 hex digits; anything else that is short and plain is kept too (another

@@ -78,13 +78,11 @@ final class StatusServer: @unchecked Sendable {
     }
 
     /// `/metrics` → Prometheus text; anything else → the status page (`?json`, `?full`).
-    func answer(params: [(String, String)]) -> (String, String, String) {
-        let value = { (name: String) in params.first { $0.0 == name }?.1 ?? "" }
-        let method = value("REQUEST_METHOD")
-        guard method == "GET" || method == "HEAD" || method.isEmpty else {
+    func answer(params: CGIParams) -> (String, String, String) {
+        guard params.method == "GET" || params.method == "HEAD" else {
             return ("405 Method Not Allowed", "text/plain; charset=utf-8", "only GET\n")
         }
-        let path = value("DOCUMENT_URI")
+        let path = params.documentURI
         let report = monitor.report()
         var extras = StatusPage.Extras(gauges: nil, listenQueue: ListenQueue.read(descriptor: poolSocket), listenBacklog: listenBacklog)
         do {
@@ -95,7 +93,7 @@ final class StatusServer: @unchecked Sendable {
         if path.hasSuffix("/metrics") {
             return ("200 OK", PrometheusText.contentType, PrometheusText.render(report, extras))
         }
-        let page = StatusPage.render(report, extras, query: .init(queryString: value("QUERY_STRING")))
+        let page = StatusPage.render(report, extras, query: .init(queryString: params.queryString))
         return ("200 OK", page.contentType, page.body)
     }
 }

@@ -27,6 +27,8 @@ public struct DatabaseSettings: Sendable {
 public final class PortalDatabase: Sendable {
     /// The underlying GRDB pool; only Storage uses it.
     let pool: DatabasePool
+    /// The request path's single-statement reads, on raw connections (see `DirectReads`).
+    let direct: DirectReads
 
     /// Opens (creating if needed) the database file. Does not migrate: see `migrate()`.
     public init(_ settings: DatabaseSettings) throws(StorageError) {
@@ -40,6 +42,7 @@ public final class PortalDatabase: Sendable {
         }
         do {
             pool = try DatabasePool(path: settings.path, configuration: config)
+            direct = DirectReads(path: settings.path, busyTimeout: settings.busyTimeout)
         } catch {
             throw StorageError(error)
         }
@@ -78,8 +81,8 @@ public final class PortalDatabase: Sendable {
     /// Checks the database answers a query on its schema (for the health endpoint): false when the
     /// file is unreadable or not migrated.
     public func ping() -> Bool {
-        let one = try? readStatement { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM portals")) }
-        return one != nil
+        let count = try? direct.first(.portalCount) { row in row.int64(0) }
+        return count != nil
     }
 
     /// Runs `body` in a read-only snapshot.

@@ -61,3 +61,22 @@ extension Developer: FetchableRecord, PersistableRecord {
             status: status, consumerID: row["consumer_id"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }
+
+extension Developer {
+    /// The columns `init(direct:at:)` reads, in its order, for a direct read's SELECT list.
+    static func directColumns(prefix: String = "") -> String {
+        ["id", "portal_id", "email", "password_hash", "meta", "status", "consumer_id", "created_at", "updated_at"]
+            .map { prefix + $0 }.joined(separator: ", ")
+    }
+
+    /// A developer from `directColumns` starting at column `first` of a direct read.
+    init(direct row: DirectRow, at first: Int32 = 0) throws(StorageError) {
+        guard let status = Status(rawValue: row.text(first + 5)) else {
+            throw StorageError(kind: .other, message: "unknown developer status")
+        }
+        self.init(
+            id: row.text(first), portalID: row.text(first + 1), email: row.text(first + 2), passwordHash: row.text(first + 3),
+            meta: row.text(first + 4), status: status, consumerID: row.text(first + 6), createdAt: try row.date(first + 7),
+            updatedAt: try row.date(first + 8))
+    }
+}

@@ -73,3 +73,20 @@ public struct ProjectToken: Codable, Sendable, Equatable {
 extension ProjectToken: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "project_tokens"
 }
+
+extension ProjectToken {
+    /// The columns `init(direct:)` reads, in its order.
+    static let directColumns =
+        "id, portal_id, role, name, secret_hash, type, brokers, issuer, issue_date, valid_date, last_used_date"
+
+    /// A token from a direct read of `directColumns`.
+    init(direct row: DirectRow) throws(StorageError) {
+        guard let role = Role(rawValue: row.text(2)), let type = Kind(rawValue: row.text(5)) else {
+            throw StorageError(kind: .other, message: "unknown project token role or type")
+        }
+        self.init(
+            id: row.text(0), portalID: row.optionalText(1), role: role, name: row.text(3), secretHash: row.text(4), type: type,
+            brokers: row.text(6), issuer: row.text(7), issueDate: try row.date(8), validDate: try row.optionalDate(9))
+        lastUsedDate = try row.optionalDate(10)
+    }
+}

@@ -69,9 +69,7 @@ public struct PortalRepository: Sendable {
     /// The portals' change counter: it moves whenever any portal is added, changed or deleted.
     /// One cached statement outside a transaction (the hot path runs it on every request).
     public func generation() throws(StorageError) -> Int64 {
-        try database.readStatement { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM change_counters WHERE name = 'portals'")) ?? 0
-        }
+        try database.direct.first(.changeCounter, "portals") { row in row.int64(0) } ?? 0
     }
 
     /// `example.com:8443` → `example.com`; `[::1]:8443` → `[::1]`.

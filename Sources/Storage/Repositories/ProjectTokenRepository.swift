@@ -21,9 +21,7 @@ public struct ProjectTokenRepository: Sendable {
     /// 256-bit random secret tells a timing observer nothing. Records the use.
     public func authenticate(secret: String, now: Date) throws(StorageError) -> ProjectToken? {
         let hash = SecretToken.hash(secret)
-        let found = try database.readStatement { db in
-            try ProjectToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM project_tokens WHERE secret_hash = ?"), arguments: [hash])
-        }
+        let found = try database.direct.first(.projectToken, hash) { row throws(StorageError) in try ProjectToken(direct: row) }
         guard var token = found else { return nil }
         if let validDate = token.validDate, validDate <= now { return nil }
         if token.lastUsedDate.map({ now.timeIntervalSince($0) >= Self.touchInterval }) ?? true {

@@ -51,19 +51,13 @@ public struct SessionRepository: Sendable {
     /// The live session `token` in `portalID` with its developer (see `developer(forToken:)`).
     public func authenticate(token: String, portalID: String, now: Date = Date()) throws(StorageError) -> (session: Session, developer: Developer)? {
         let hash = SecretToken.hash(token)
-        // The hot path of every authenticated request: one cached statement, no transaction, the
-        // session and its developer from one row (the developer's columns, then the session's as s_*).
-        let found = try database.readStatement { db -> (Session, Developer)? in
-            let statement = try db.cachedStatement(sql: """
-                SELECT d.*, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
-                FROM sessions s JOIN developers d ON d.id = s.developer_id
-                WHERE s.token_hash = ? AND s.portal_id = ?
-                """)
-            guard let row = try Row.fetchOne(statement, arguments: [hash, portalID]) else { return nil }
-            let developer = try Developer(row: row)
+        // The hot path of every authenticated request: one direct read, the session and its developer
+        // from one row (the developer's columns, then the session's).
+        let found = try database.direct.first(.sessionWithDeveloper, hash, portalID) { row throws(StorageError) in
+            let developer = try Developer(direct: row)
             let session = Session(
-                tokenHash: hash, developerID: developer.id, portalID: portalID, createdAt: row["s_created_at"],
-                lastSeenAt: row["s_last_seen_at"], expiresAt: row["s_expires_at"])
+                tokenHash: hash, developerID: developer.id, portalID: portalID, createdAt: try row.date(9),
+                lastSeenAt: try row.date(10), expiresAt: try row.date(11))
             return (session, developer)
         }
         guard let (session, developer) = found else { return nil }

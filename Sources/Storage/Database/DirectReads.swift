@@ -1,0 +1,254 @@
+import CSQLite
+import Foundation
+import Synchronization
+
+/// The few single-statement reads nearly every request makes (the portals' change counter, the session
+/// with its developer, a project token, the health check), run on raw SQLite connections of this process
+/// with statements prepared once.
+///
+/// GRDB serialises each access to a connection through a dispatch queue and a pool lock: for a lookup
+/// by primary key that overhead was about 90k instructions, ten times SQLite's own work (callgrind,
+/// issue 11). These connections need no queue: one is checked out of `idle` under a mutex, used by one
+/// thread, and put back. Each statement is its own read transaction (WAL), which is all a single
+/// statement needs. They never write (`PRAGMA query_only`); GRDB keeps every write and every read
+/// that needs a snapshot across statements.
+final class DirectReads: Sendable {
+    /// Every statement these connections run. The SQL lives here, in Storage, like all SQL.
+    enum Query: Int, CaseIterable {
+        case changeCounter
+        case sessionWithDeveloper
+        case projectToken
+        case portalCount
+
+        var sql: String {
+            switch self {
+            case .changeCounter:
+                "SELECT value FROM change_counters WHERE name = ?"
+            case .sessionWithDeveloper:
+                // The developer's columns in `Developer(direct:)` order, then the session's.
+                """
+                SELECT \(Developer.directColumns(prefix: "d.")), s.created_at, s.last_seen_at, s.expires_at
+                FROM sessions s JOIN developers d ON d.id = s.developer_id
+                WHERE s.token_hash = ? AND s.portal_id = ?
+                """
+            case .projectToken:
+                "SELECT \(ProjectToken.directColumns) FROM project_tokens WHERE secret_hash = ?"
+            case .portalCount:
+                "SELECT count(*) FROM portals"
+            }
+        }
+    }
+
+    private let path: String
+    private let busyTimeoutMilliseconds: Int32
+    private let idle = Mutex<[Connection]>([])
+
+    init(path: String, busyTimeout: TimeInterval) {
+        self.path = path
+        self.busyTimeoutMilliseconds = Int32(clamping: Int(busyTimeout * 1000))
+    }
+
+    deinit {
+        idle.withLock { connections in connections.removeAll() }
+    }
+
+    /// Runs `query` with `arguments` (bound as text, in order) and decodes its first row; nil when
+    /// there is none.
+    func first<T>(
+        _ query: Query, _ arguments: String..., decode: (DirectRow) throws(StorageError) -> T
+    ) throws(StorageError) -> T? {
+        let connection = try checkOut()
+        do {
+            let result = try connection.first(query, arguments, decode: decode)
+            idle.withLock { $0.append(connection) }
+            return result
+        } catch {
+            // A connection that failed for any reason but contention is dropped, not reused.
+            if error.kind == .busy { idle.withLock { $0.append(connection) } }
+            throw error
+        }
+    }
+
+    private func checkOut() throws(StorageError) -> Connection {
+        if let reused = idle.withLock({ $0.popLast() }) { return reused }
+        return try Connection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    }
+
+    /// One raw connection and its prepared statements. Never shared: it is in `idle` or with one thread.
+    final class Connection: @unchecked Sendable {
+        private let handle: OpaquePointer
+        private var statements: [OpaquePointer?] = Array(repeating: nil, count: Query.allCases.count)
+
+        init(path: String, busyTimeoutMilliseconds: Int32) throws(StorageError) {
+            var opened: OpaquePointer?
+            // NOMUTEX: one thread at a time by construction. No CREATE: the supervisor made the file.
+            let code = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+            guard code == SQLITE_OK, let opened else {
+                let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+                sqlite3_close_v2(opened)
+                throw StorageError(kind: .other, message: "cannot open \(path): \(message)", resultCode: code)
+            }
+            handle = opened
+            sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+            sqlite3_extended_result_codes(handle, 1)
+            // Reads only; a small page cache (lookups touch a handful of pages; the OS caches the file).
+            let setup = sqlite3_exec(handle, "PRAGMA query_only = 1; PRAGMA cache_size = -512", nil, nil, nil)
+            guard setup == SQLITE_OK else {
+                let error = Self.error(handle, code: setup, sql: nil)
+                sqlite3_close_v2(handle)
+                throw error
+            }
+        }
+
+        deinit {
+            for statement in statements { sqlite3_finalize(statement) }
+            sqlite3_close_v2(handle)
+        }
+
+        func first<T>(
+            _ query: Query, _ arguments: [String], decode: (DirectRow) throws(StorageError) -> T
+        ) throws(StorageError) -> T? {
+            let statement = try prepared(query)
+            // Reset before returning in every case: a statement left stepping keeps its read transaction open.
+            defer {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+            }
+            for (index, argument) in arguments.enumerated() {
+                let code = argument.utf8.withContiguousStorageIfAvailable { bytes in
+                    sqlite3_bind_text(statement, Int32(index + 1), bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                      Int32(bytes.count), Self.transient)
+                } ?? sqlite3_bind_text(statement, Int32(index + 1), argument, -1, Self.transient)
+                guard code == SQLITE_OK else { throw Self.error(handle, code: code, sql: query.sql) }
+            }
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: return try decode(DirectRow(statement: statement))
+            case SQLITE_DONE: return nil
+            case let code: throw Self.error(handle, code: code, sql: query.sql)
+            }
+        }
+
+        private func prepared(_ query: Query) throws(StorageError) -> OpaquePointer {
+            if let statement = statements[query.rawValue] { return statement }
+            var statement: OpaquePointer?
+            let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+            guard code == SQLITE_OK, let statement else { throw Self.error(handle, code: code, sql: query.sql) }
+            statements[query.rawValue] = statement
+            return statement
+        }
+
+        /// SQLITE_TRANSIENT: SQLite copies bound text (the Swift buffer does not outlive the call).
+        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        private static func error(_ handle: OpaquePointer, code: Int32, sql: String?) -> StorageError {
+            let primary = code & 0xff
+            let kind: StorageError.Kind = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? .busy : .other
+            return StorageError(kind: kind, message: String(cString: sqlite3_errmsg(handle)), resultCode: code, sql: sql)
+        }
+    }
+}
+
+/// The current row of a direct read, read by column index (the order of the query's SELECT list).
+struct DirectRow {
+    fileprivate let statement: OpaquePointer
+
+    func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, column) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+    }
+
+    func optionalText(_ column: Int32) -> String? {
+        isNull(column) ? nil : text(column)
+    }
+
+    func int64(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(statement, column)
+    }
+
+    func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(statement, column) == SQLITE_NULL
+    }
+
+    /// A date as GRDB stores it (`yyyy-MM-dd HH:mm:ss.SSS`, UTC) or as seconds since 1970.
+    func date(_ column: Int32) throws(StorageError) -> Date {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER, SQLITE_FLOAT:
+            return Date(timeIntervalSince1970: sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let bytes = sqlite3_column_text(statement, column),
+                  let date = StoredDate.parse(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column))))
+            else { throw StorageError(kind: .other, message: "unreadable date in column \(column)") }
+            return date
+        default:
+            throw StorageError(kind: .other, message: "no date in column \(column)")
+        }
+    }
+
+    func optionalDate(_ column: Int32) throws(StorageError) -> Date? {
+        isNull(column) ? nil : try date(column)
+    }
+}
+
+/// The text form of dates in the database, parsed without Foundation's formatters.
+enum StoredDate {
+    /// `yyyy-MM-dd`, then optionally ` HH:mm`, `:ss` and `.fraction` (a `T` may stand for the space), UTC:
+    /// the forms SQLite's date functions and GRDB write.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var index = 0
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for _ in 0..<digits {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+                index += 1
+            }
+            return value
+        }
+        func skip(_ separator: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == separator else { return false }
+            index += 1
+            return true
+        }
+        guard let year = number(4), skip(UInt8(ascii: "-")), let month = number(2), skip(UInt8(ascii: "-")),
+              let day = number(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var hour = 0, minute = 0, second = 0, nanoseconds = 0
+        if index < bytes.count {
+            guard skip(UInt8(ascii: " ")) || skip(UInt8(ascii: "T")), let h = number(2), skip(UInt8(ascii: ":")), let m = number(2)
+            else { return nil }
+            hour = h
+            minute = m
+            if skip(UInt8(ascii: ":")) {
+                guard let s = number(2) else { return nil }
+                second = s
+                if skip(UInt8(ascii: ".")) {
+                    var scale = 100_000_000
+                    let start = index
+                    while index < bytes.count, (48...57).contains(bytes[index]) {
+                        nanoseconds += Int(bytes[index] - 48) * scale
+                        scale /= 10
+                        index += 1
+                    }
+                    guard index > start else { return nil }
+                }
+            }
+            guard index == bytes.count, hour < 24, minute < 60, second < 60 else { return nil }
+        }
+        let seconds = daysSince1970(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
+        // Summed from the reference date, as Foundation's calendar does for GRDB: the very same Double,
+        // so a date read here equals the same column read through GRDB.
+        return Date(timeIntervalSinceReferenceDate: Double(seconds - 978_307_200) + Double(nanoseconds) / 1e9)
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
