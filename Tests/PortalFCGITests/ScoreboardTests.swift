@@ -15,15 +15,15 @@ import Testing
         #expect(worker.workerSlots == 2 && worker.threads == 2)
         var recorder = ScoreboardRecorder(entry: try #require(worker.threadEntry(slot: 1, thread: 1)))
 
-        recorder.begin(startedNanos: 42, current: "POST /api/v1/register")
+        recorder.begin(startedNanos: 42, method: "POST", path: "/api/v1/register")
         var thread = board.snapshot(slot: 1)[1]
         #expect(thread.busy && thread.startedNanos == 42 && thread.current == "POST /api/v1/register")
         #expect(board.snapshot(slot: 1)[0] == ThreadSnapshot())
 
         recorder.end(method: "POST", status: 200, route: "/api/v1/register", durationNanos: 30_000_000, slow: false)
-        recorder.begin(startedNanos: 43, current: "GET /health")
+        recorder.begin(startedNanos: 43, method: "GET", path: "/health")
         recorder.end(method: "GET", status: 200, route: "/health", durationNanos: 2_000_000_000, slow: true)
-        recorder.begin(startedNanos: 44, current: "BREW /")
+        recorder.begin(startedNanos: 44, method: "BREW", path: "/")
         recorder.end(method: "BREW", status: 404, route: "unmatched", durationNanos: 20_000_000_000, slow: true)
         thread = board.snapshot(slot: 1)[1]
         #expect(!thread.busy)
@@ -52,14 +52,14 @@ import Testing
         let board = try Self.board(slots: 1, threads: 1)
         var recorder = ScoreboardRecorder(entry: try #require(board.threadEntry(slot: 0, thread: 0)))
         for status in 0..<(Scoreboard.routeEntries + 5) {
-            recorder.begin(startedNanos: 1, current: "GET /x")
+            recorder.begin(startedNanos: 1, method: "GET", path: "/x")
             recorder.end(method: "GET", status: 100 + status, route: "/x", durationNanos: 1, slow: false)
         }
         let thread = board.snapshot(slot: 0)[0]
         #expect(thread.routes.count == Scoreboard.routeEntries && thread.overflow == 5 && thread.requests == UInt64(Scoreboard.routeEntries + 5))
 
         let long = "GET /" + String(repeating: "é", count: 100)
-        recorder.begin(startedNanos: 1, current: long)
+        recorder.begin(startedNanos: 1, method: "GET", path: "/" + String(repeating: "é", count: 100))
         let current = board.snapshot(slot: 0)[0].current
         #expect(current.utf8.count <= Scoreboard.currentBytes && long.hasPrefix(current) && current.hasSuffix("é"))
     }
@@ -93,7 +93,7 @@ import Testing
         monitor.started(WorkerRecord(pid: 4242, slot: 0, boardSlot: slot, startedAt: Date()))
         #expect(monitor.claimBoardSlot() != slot)
         var recorder = ScoreboardRecorder(entry: try #require(board.threadEntry(slot: slot, thread: 0)))
-        recorder.begin(startedNanos: 1, current: "GET /health")
+        recorder.begin(startedNanos: 1, method: "GET", path: "/health")
         recorder.end(method: "GET", status: 200, route: "/health", durationNanos: 1000, slow: false)
         #expect(monitor.report().totals.requests == 1)
         monitor.exited(pid: 4242)
@@ -109,9 +109,9 @@ import Testing
         let slot = try #require(monitor.claimBoardSlot())
         monitor.started(WorkerRecord(pid: getpid(), slot: 0, boardSlot: slot, startedAt: Date()))
         var recorder = ScoreboardRecorder(entry: try #require(board.threadEntry(slot: slot, thread: 0)))
-        recorder.begin(startedNanos: 1, current: "GET /health")
+        recorder.begin(startedNanos: 1, method: "GET", path: "/health")
         recorder.end(method: "GET", status: 200, route: "/health", durationNanos: 3_000_000, slow: false)
-        recorder.begin(startedNanos: Scoreboard.monotonicNanos(), current: "POST /api/v1/register")
+        recorder.begin(startedNanos: Scoreboard.monotonicNanos(), method: "POST", path: "/api/v1/register")
         monitor.update { $0.respawns = 2 }
         let extras = StatusPage.Extras(
             gauges: .init(outboxDepth: 3, outboxOldestAgeSeconds: 12.5, auditQueueDepth: 4, databaseBytes: 4096),

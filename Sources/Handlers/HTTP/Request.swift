@@ -2,7 +2,9 @@
 public struct RawRequest: Sendable {
     public var method: String
     /// The request target as sent (`REQUEST_URI`): path and query, still percent-encoded.
-    public var uri: String
+    public let uri: String
+    /// The path part of the target, undecoded (used to pick an error format before decoding).
+    public let rawPath: String
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var remoteAddress: String?
@@ -10,17 +12,17 @@ public struct RawRequest: Sendable {
     public init(method: String, uri: String, headers: HTTPHeaders, body: [UInt8] = [], remoteAddress: String? = nil) {
         self.method = method
         self.uri = uri
+        // On UTF-8 bytes, once: several steps of every request read it.
+        if let end = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            rawPath = String(uri[..<end])
+        } else {
+            rawPath = uri
+        }
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
     }
 
-    /// The path part of the target, undecoded (used to pick an error format before decoding).
-    public var rawPath: String {
-        // On UTF-8 bytes: this runs several times per request.
-        guard let end = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return uri }
-        return String(uri[..<end])
-    }
 }
 
 /// A decoded HTTP request, as handlers see it.
@@ -47,11 +49,15 @@ public struct Request: Sendable {
         // Empty segments are kept ("/a/" is ["a", ""]): no route has one, so `/x/` and `//x` are not `/x`.
         var segments: [String] = []
         if path != "/" {
+            let escaped = path.utf8.contains(UInt8(ascii: "%"))
             for segment in path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
-                guard let decoded = PercentDecoding.decode(segment, plusAsSpace: false) else {
-                    throw .malformedEncoding
+                // Without a `%` a segment is already what it decodes to (and valid UTF-8, being part of a String).
+                guard !escaped else {
+                    guard let decoded = PercentDecoding.decode(segment, plusAsSpace: false) else { throw .malformedEncoding }
+                    segments.append(decoded)
+                    continue
                 }
-                segments.append(decoded)
+                segments.append(String(Substring(segment)))
             }
         }
         self.segments = segments

@@ -31,16 +31,39 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
-    /// Indices of the patterns without parameters, by their segments: most requests (`/health`,
-    /// `/api/v1/developer`) are found with one hash lookup.
-    private var literalRoutes: [[String]: [Int]] = [:]
-    /// Route indices by segment count and first segment (nil where the pattern starts with a parameter),
-    /// so a request is compared with the few patterns that could match rather than with all of them.
-    private var buckets: [BucketKey: [Int]] = [:]
+    /// The patterns as a tree of segments: a request walks it segment by segment (a hash lookup for
+    /// the literal child, else the parameter child), so its cost grows with the path's length, not
+    /// with the number of routes.
+    private var root = Node()
 
-    private struct BucketKey: Hashable {
-        let count: Int
-        let first: String?
+    /// One position in the patterns: children by literal segment, the child for a `{parameter}`, and
+    /// the routes (indices into `routes`) whose pattern ends here.
+    private struct Node: Sendable {
+        var literals: [String: Node] = [:]
+        var parameter: Box?
+        var routes: [Int] = []
+
+        /// A node behind a reference: a struct cannot hold itself directly.
+        final class Box: Sendable {
+            let node: Node
+            init(_ node: Node) { self.node = node }
+        }
+
+        mutating func insert(_ segments: ArraySlice<Segment>, route: Int) {
+            guard let first = segments.first else {
+                routes.append(route)
+                return
+            }
+            switch first {
+            case .literal(let text):
+                literals[text, default: Node()].insert(segments.dropFirst(), route: route)
+            case .parameter:
+                // Patterns may name the same position differently: names are taken from the matched route.
+                var child = parameter?.node ?? Node()
+                child.insert(segments.dropFirst(), route: route)
+                parameter = Box(child)
+            }
+        }
     }
 
     public init() {}
@@ -56,23 +79,8 @@ public struct Router: Sendable {
     }
 
     private mutating func append(_ route: Route) {
-        let literals = route.segments.compactMap { segment -> String? in
-            if case .literal(let text) = segment { return text }
-            return nil
-        }
-        if literals.count == route.segments.count { literalRoutes[literals, default: []].append(routes.count) }
-        let first = literals.isEmpty || route.segments.first != .literal(literals[0]) ? nil : literals[0]
-        buckets[BucketKey(count: route.segments.count, first: first), default: []].append(routes.count)
+        root.insert(route.segments[...], route: routes.count)
         routes.append(route)
-    }
-
-    /// The routes that could match `segments`, in registration order.
-    private func candidates(_ segments: [String]) -> [Int] {
-        let literal = segments.first.flatMap { buckets[BucketKey(count: segments.count, first: $0)] } ?? []
-        let parameter = buckets[BucketKey(count: segments.count, first: nil)] ?? []
-        if parameter.isEmpty { return literal }
-        if literal.isEmpty { return parameter }
-        return (literal + parameter).sorted()
     }
 
     static func parse(_ pattern: String) -> [Segment] {
@@ -86,54 +94,50 @@ public struct Router: Sendable {
 
     /// Finds the route for `method` and decoded path `segments`. HEAD is served by GET routes. Where
     /// several patterns match, the one with a literal segment where the others have a parameter wins
-    /// (`/portals/appearance-defaults` over `/portals/{portalId}`), whatever the registration order.
+    /// (`/portals/appearance-defaults` over `/portals/{portalId}`), whatever the registration order:
+    /// the tree is walked literal child first, and the first pattern that answers the method wins.
     func match(method: String, segments: [String]) -> Match {
-        // A pattern without parameters is the most literal there is: when one answers the method, it wins.
-        if let indices = literalRoutes[segments] {
-            for index in indices where routes[index].method == method || (method == "HEAD" && routes[index].method == "GET") {
-                return .found(routes[index].action, parameters: [:], pattern: routes[index].pattern)
-            }
+        var bound: [String] = []
+        var allowed: [Int] = []
+        if let found = search(root, segments[...], method: method, bound: &bound, allowed: &allowed) {
+            let route = routes[found]
+            var parameters: [String: String] = [:]
+            var values = bound.makeIterator()
+            for case .parameter(let name) in route.segments { parameters[name] = values.next() }
+            return .found(route.action, parameters: parameters, pattern: route.pattern)
         }
-        var allowed: [String] = []
-        var best: (route: Route, parameters: [String: String])?
-        for index in candidates(segments) {
-            let route = routes[index]
-            guard let parameters = Self.bind(route.segments, to: segments) else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
-                if let current = best, !Self.isMoreLiteral(route.segments, than: current.route.segments) { continue }
-                best = (route, parameters)
-                continue
-            }
-            allowed.append(route.method)
-            if route.method == "GET" { allowed.append("HEAD") }  // GET routes answer HEAD too
+        guard !allowed.isEmpty else { return .notFound }
+        var methods: [String] = []
+        for index in allowed.sorted() where !methods.contains(routes[index].method) {
+            methods.append(routes[index].method)
+            if routes[index].method == "GET", !methods.contains("HEAD") { methods.append("HEAD") }  // GET routes answer HEAD too
         }
-        if let best { return .found(best.route.action, parameters: best.parameters, pattern: best.route.pattern) }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        return .methodNotAllowed(allowed: methods)
     }
 
-    /// Whether `a` has a literal at the first position where it and `b` differ in kind.
-    private static func isMoreLiteral(_ a: [Segment], than b: [Segment]) -> Bool {
-        for (x, y) in zip(a, b) {
-            switch (x, y) {
-            case (.literal, .parameter): return true
-            case (.parameter, .literal): return false
-            default: continue
+    /// Depth-first, literal child before parameter child. Returns the route answering `method`; routes
+    /// that match the path with another method are collected in `allowed` (for 405's `Allow`).
+    private func search(
+        _ node: Node, _ segments: ArraySlice<String>, method: String, bound: inout [String], allowed: inout [Int]
+    ) -> Int? {
+        guard let segment = segments.first else {
+            for index in node.routes {
+                let routeMethod = routes[index].method
+                if routeMethod == method || (method == "HEAD" && routeMethod == "GET") { return index }
+                allowed.append(index)
             }
+            return nil
         }
-        return false
-    }
-
-    private static func bind(_ pattern: [Segment], to segments: [String]) -> [String: String]? {
-        guard pattern.count == segments.count else { return nil }
-        var parameters: [String: String] = [:]
-        for (piece, segment) in zip(pattern, segments) {
-            switch piece {
-            case .literal(let text): guard text == segment else { return nil }
-            case .parameter(let name):
-                guard !segment.isEmpty else { return nil }
-                parameters[name] = segment
-            }
+        let rest = segments.dropFirst()
+        if let child = node.literals[segment], let found = search(child, rest, method: method, bound: &bound, allowed: &allowed) {
+            return found
         }
-        return parameters
+        // A parameter never binds an empty segment (`/x/` and `//x` are not `/x/{id}`).
+        if let parameter = node.parameter, !segment.isEmpty {
+            bound.append(segment)
+            if let found = search(parameter.node, rest, method: method, bound: &bound, allowed: &allowed) { return found }
+            bound.removeLast()
+        }
+        return nil
     }
 }

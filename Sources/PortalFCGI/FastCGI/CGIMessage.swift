@@ -100,7 +100,7 @@ enum CGIMessage {
         out += lineEnd
         var hasLength = false
         for (name, value) in response.headers {
-            if name == "content-length" { hasLength = true }
+            if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
             appendCanonicalName(name, to: &out)
             out += ": ".utf8
             out += HTTPHeaders.singleLine(value).utf8
@@ -133,8 +133,12 @@ enum CGIMessage {
     }
 
     /// `set-cookie` → `Set-Cookie`, appended byte by byte (header names are ASCII tokens; this runs for
-    /// every header of every response).
+    /// every header of every response). Names already capitalised, as the handlers write them, are copied.
     static func appendCanonicalName(_ name: String, to out: inout [UInt8]) {
+        if let first = name.utf8.first, first < UInt8(ascii: "a") {
+            out += name.utf8
+            return
+        }
         var startOfWord = true
         for byte in name.utf8 {
             out.append(startOfWord && byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)

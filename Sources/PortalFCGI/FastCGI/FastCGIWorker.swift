@@ -185,9 +185,13 @@ final class FastCGIWorker: @unchecked Sendable {
         let started = Scoreboard.monotonicNanos()
         let params = Self.params(of: request)
         let summary = params.summary
-        recorder?.begin(startedNanos: started, current: summary.route)
-        var logger = self.logger
-        logger[metadataKey: "request.id"] = "\(summary.requestID)"
+        recorder?.begin(startedNanos: started, method: summary.method, path: summary.path)
+        return RequestLogContext.$requestID.withValue(summary.requestID) {
+            serve(request, params: params, summary: summary, started: started)
+        }
+    }
+
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, params: CGIParams, summary: RequestSummary, started: Int64) -> Served {
         let declaredLength = params.contentLength
         var outcome: Application.Outcome
         var raw = params.request(body: [])

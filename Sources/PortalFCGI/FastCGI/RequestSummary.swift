@@ -2,15 +2,18 @@
 /// scoreboard. Never the query string, which can carry tokens.
 struct RequestSummary: Equatable {
     let method: String
-    /// `METHOD /path` (nginx's DOCUMENT_URI: decoded, without the query).
-    let route: String
+    /// nginx's DOCUMENT_URI: decoded, without the query.
+    let path: String
     let requestID: String
 
     init(method: String, path: String, requestID: String?) {
         self.method = method
-        self.route = method + " " + path
+        self.path = path
         self.requestID = requestID.flatMap(Self.acceptable) ?? Self.generateID()
     }
+
+    /// `METHOD /path`, for the slow log.
+    var route: String { method + " " + path }
 
     /// From FastCGI params given as strings (tests).
     init(params: [(String, String)]) {
@@ -22,11 +25,14 @@ struct RequestSummary: Equatable {
     /// nginx's `$request_id` is 32 hex digits; anything else that is short and plain is kept too (another
     /// proxy's id), the rest is replaced so a header cannot carry arbitrary bytes into logs.
     static func acceptable(_ id: String) -> String? {
-        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }) else { return nil }
-        return id
+        var id = id
+        let plain = id.withUTF8 { bytes in
+            (1...64).contains(bytes.count) && bytes.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            }
+        }
+        return plain ? id : nil
     }
 
     /// 128 random bits as 32 lowercase hex digits, like nginx's `$request_id`.

@@ -193,23 +193,26 @@ struct ThreadSnapshot: Sendable, Equatable {
 struct ScoreboardRecorder {
     private let entry: UnsafeMutableRawPointer
     /// Route key → entry index, so recording a request is one dictionary lookup.
-    private var routeIndex: [String: Int] = [:]
+    private var routeIndex: [RouteKey: Int] = [:]
 
     init(entry: UnsafeMutableRawPointer) {
         self.entry = entry
     }
 
-    /// A request was accepted: busy since `startedNanos`, doing `current` (`METHOD /path`).
-    func begin(startedNanos: Int64, current: String) {
+    /// A request was accepted: busy since `startedNanos`, doing `METHOD path`.
+    func begin(startedNanos: Int64, method: String, path: String) {
         typealias F = Scoreboard.Field
         let sequence = entry.load(fromByteOffset: F.sequence, as: UInt64.self)
         entry.storeBytes(of: sequence &+ 1, toByteOffset: F.sequence, as: UInt64.self)
         atomicMemoryFence(ordering: .releasing)
-        let bytes = Self.truncated(current, to: Scoreboard.currentBytes)
-        bytes.withUnsafeBytes { buffer in
-            if let source = buffer.baseAddress { (entry + F.current).copyMemory(from: source, byteCount: buffer.count) }
+        // `METHOD path` written straight into the entry, cut at a character boundary.
+        var length = Self.copy(method, to: entry + F.current, limit: Scoreboard.currentBytes)
+        if length < Scoreboard.currentBytes {
+            (entry + F.current + length).storeBytes(of: UInt8(ascii: " "), as: UInt8.self)
+            length += 1
+            length += Self.copy(path, to: entry + F.current + length, limit: Scoreboard.currentBytes - length)
         }
-        entry.storeBytes(of: Int64(bytes.count), toByteOffset: F.currentLength, as: Int64.self)
+        entry.storeBytes(of: Int64(length), toByteOffset: F.currentLength, as: Int64.self)
         entry.storeBytes(of: startedNanos, toByteOffset: F.startedNanos, as: Int64.self)
         atomicMemoryFence(ordering: .releasing)
         entry.storeBytes(of: sequence &+ 2, toByteOffset: F.sequence, as: UInt64.self)
@@ -225,7 +228,7 @@ struct ScoreboardRecorder {
         let seconds = Double(durationNanos) / 1e9
         let bucket = Scoreboard.bucketBounds.firstIndex { seconds <= $0 } ?? Scoreboard.bucketBounds.count
         add(1, at: F.buckets + bucket * 8)
-        let key = "\(Self.methodLabel(method)) \(status) \(route)"
+        let key = RouteKey(method: Self.methodLabel(method), status: status, route: route)
         if let index = routeIndex[key] ?? claimRoute(key) {
             add(1, at: F.routes + index * F.routeSize)
         } else {
@@ -234,16 +237,17 @@ struct ScoreboardRecorder {
         entry.storeBytes(of: Int64(0), toByteOffset: F.state, as: Int64.self)
     }
 
-    /// The UTF-8 of `text`, cut to at most `limit` bytes at a character boundary.
-    static func truncated(_ text: String, to limit: Int) -> [UInt8] {
-        if text.utf8.count <= limit { return Array(text.utf8) }
-        var bytes: [UInt8] = []
-        for scalar in text.unicodeScalars {
-            let encoded = Array(String(scalar).utf8)
-            if bytes.count + encoded.count > limit { break }
-            bytes += encoded
+    /// Copies the UTF-8 of `text` to `destination`, at most `limit` bytes, cut at a character boundary;
+    /// returns the bytes written.
+    static func copy(_ text: String, to destination: UnsafeMutableRawPointer, limit: Int) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = min(bytes.count, max(0, limit))
+            // Never end inside a multi-byte character: back off over continuation bytes.
+            while count < bytes.count, count > 0, bytes[count] & 0xC0 == 0x80 { count -= 1 }
+            if let base = bytes.baseAddress, count > 0 { destination.copyMemory(from: base, byteCount: count) }
+            return count
         }
-        return bytes
     }
 
     /// Methods outside the standard set are counted as OTHER: a client cannot grow the label set.
@@ -254,10 +258,17 @@ struct ScoreboardRecorder {
         }
     }
 
-    private mutating func claimRoute(_ key: String) -> Int? {
+    /// What a route counter counts: a method label, a status and a route name (no string is built per request).
+    private struct RouteKey: Hashable {
+        let method: String
+        let status: Int
+        let route: String
+    }
+
+    private mutating func claimRoute(_ key: RouteKey) -> Int? {
         typealias F = Scoreboard.Field
         let used = routeIndex.count
-        let bytes = Array(key.utf8)
+        let bytes = Array("\(key.method) \(key.status) \(key.route)".utf8)
         guard used < Scoreboard.routeEntries, bytes.count < Scoreboard.routeKeyBytes else { return nil }
         let route = entry + F.routes + used * F.routeSize
         bytes.withUnsafeBytes { buffer in

@@ -1,6 +1,13 @@
 import Foundation
 import Logging
 
+/// What the thread is serving, for its log lines. Bound for the length of one request by the worker:
+/// cheaper than a logger with per-request metadata (a copied handler and dictionary per request, most
+/// of which never log), and it reaches every logger the request's code uses.
+enum RequestLogContext {
+    @TaskLocal static var requestID: String?
+}
+
 /// swift-log handler writing one line per event straight to fd 2 with a single `write`, so lines
 /// from several processes do not interleave and nothing is lost in a buffer when a worker is killed.
 struct StderrLogHandler: LogHandler {
@@ -20,7 +27,9 @@ struct StderrLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var line = Self.timestamp() + " " + event.level.rawValue + " " + label + "[" + String(getpid()) + "]: " + event.message.description
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        var merged = metadata
+        if let requestID = RequestLogContext.requestID { merged["request.id"] = .string(requestID) }
+        merged.merge(event.metadata ?? [:]) { _, new in new }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " " + key + "=" + Self.quoted("\(value)")
         }
