@@ -218,6 +218,8 @@ extension PortalCommand {
                     maxBodyBytes: config.maxBodyBytes, gracefulTimeout: config.gracefulTimeout,
                     slowlogTimeout: config.requestSlowlogTimeout),
                 logger: logger, scoreboard: place)
+            // Start-up code (argument parsing, configuration, template parsing) is not needed again.
+            ResidentMemory.trimExecutableCode()
             throw ExitCode(worker.run(supervisor: supervisor.map { pid_t($0) }, readyDescriptor: readyFd))
         }
     }
