@@ -94,7 +94,7 @@ enum CGIMessage {
         var out: [UInt8] = []
         out.reserveCapacity(512 + response.body.count)
         out += "Status: ".utf8
-        appendDecimal(response.status, to: &out)
+        out.appendDecimal(response.status)
         out.append(UInt8(ascii: " "))
         out += response.reasonPhrase.utf8
         out += lineEnd
@@ -108,7 +108,7 @@ enum CGIMessage {
         }
         if !hasLength, response.status != 204, response.status != 304 {
             out += "Content-Length: ".utf8
-            appendDecimal(response.body.count, to: &out)
+            out.appendDecimal(response.body.count)
             out += lineEnd
         }
         out += lineEnd
@@ -117,20 +117,6 @@ enum CGIMessage {
     }
 
     private static let lineEnd: [UInt8] = [13, 10]
-
-    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        guard value > 0 else {
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        let start = out.count
-        var rest = value
-        while rest > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        }
-        out[start...].reverse()
-    }
 
     /// `set-cookie` → `Set-Cookie`, appended byte by byte (header names are ASCII tokens; this runs for
     /// every header of every response). Names already capitalised, as the handlers write them, are copied.

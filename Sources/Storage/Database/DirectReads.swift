@@ -13,30 +13,28 @@ import Synchronization
 /// statement needs. They never write (`PRAGMA query_only`); GRDB keeps every write and every read
 /// that needs a snapshot across statements.
 final class DirectReads: Sendable {
-    /// Every statement these connections run. The SQL lives here, in Storage, like all SQL.
-    enum Query: Int, CaseIterable {
-        case changeCounter
-        case sessionWithDeveloper
-        case projectToken
-        case portalCount
+    /// A statement these connections run, prepared once per connection. The SQL lives in Storage, like all SQL.
+    struct Query: Sendable {
+        let sql: String
 
-        var sql: String {
-            switch self {
-            case .changeCounter:
-                "SELECT value FROM change_counters WHERE name = ?"
-            case .sessionWithDeveloper:
-                // The developer's columns in `Developer(direct:)` order, then the session's.
-                """
-                SELECT \(Developer.directColumns(prefix: "d.")), s.created_at, s.last_seen_at, s.expires_at
-                FROM sessions s JOIN developers d ON d.id = s.developer_id
-                WHERE s.token_hash = ? AND s.portal_id = ?
-                """
-            case .projectToken:
-                "SELECT \(ProjectToken.directColumns) FROM project_tokens WHERE secret_hash = ?"
-            case .portalCount:
-                "SELECT count(*) FROM portals"
-            }
-        }
+        static let changeCounter = Query(sql: "SELECT value FROM change_counters WHERE name = ?")
+        /// The developer's columns in `Developer(direct:)` order, then the session's.
+        static let sessionWithDeveloper = Query(sql: """
+            SELECT \(Developer.directColumns(prefix: "d.")), s.created_at, s.last_seen_at, s.expires_at
+            FROM sessions s JOIN developers d ON d.id = s.developer_id
+            WHERE s.token_hash = ? AND s.portal_id = ?
+            """)
+        static let projectToken = Query(sql: "SELECT \(ProjectToken.directColumns) FROM project_tokens WHERE secret_hash = ?")
+        static let portalCount = Query(sql: "SELECT count(*) FROM portals")
+        static let begin = Query(sql: "BEGIN")
+        static let commit = Query(sql: "COMMIT")
+        static let rollback = Query(sql: "ROLLBACK")
+    }
+
+    /// A value bound to a `?` of a query.
+    enum Value: Sendable {
+        case text(String)
+        case integer(Int64)
     }
 
     private let path: String
@@ -48,18 +46,34 @@ final class DirectReads: Sendable {
         self.busyTimeoutMilliseconds = Int32(clamping: Int(busyTimeout * 1000))
     }
 
-    deinit {
-        idle.withLock { connections in connections.removeAll() }
-    }
-
     /// Runs `query` with `arguments` (bound as text, in order) and decodes its first row; nil when
     /// there is none.
     func first<T>(
         _ query: Query, _ arguments: String..., decode: (DirectRow) throws(StorageError) -> T
     ) throws(StorageError) -> T? {
+        try with { connection throws(StorageError) in try connection.first(query, arguments.map(Value.text), decode: decode) }
+    }
+
+    /// Runs `body` with one connection inside a read transaction: its statements see one snapshot
+    /// (a page and its total agree).
+    func transaction<T>(_ body: (Connection) throws(StorageError) -> T) throws(StorageError) -> T {
+        try with { connection throws(StorageError) in
+            try connection.execute(.begin)
+            do throws(StorageError) {
+                let result = try body(connection)
+                try connection.execute(.commit)
+                return result
+            } catch {
+                try? connection.execute(.rollback)
+                throw error
+            }
+        }
+    }
+
+    private func with<T>(_ body: (Connection) throws(StorageError) -> T) throws(StorageError) -> T {
         let connection = try checkOut()
         do {
-            let result = try connection.first(query, arguments, decode: decode)
+            let result = try body(connection)
             idle.withLock { $0.append(connection) }
             return result
         } catch {
@@ -77,7 +91,8 @@ final class DirectReads: Sendable {
     /// One raw connection and its prepared statements. Never shared: it is in `idle` or with one thread.
     final class Connection: @unchecked Sendable {
         private let handle: OpaquePointer
-        private var statements: [OpaquePointer?] = Array(repeating: nil, count: Query.allCases.count)
+        /// Prepared statements by their SQL.
+        private var statements: [String: OpaquePointer] = [:]
 
         init(path: String, busyTimeoutMilliseconds: Int32) throws(StorageError) {
             var opened: OpaquePointer?
@@ -101,13 +116,43 @@ final class DirectReads: Sendable {
         }
 
         deinit {
-            for statement in statements { sqlite3_finalize(statement) }
+            for statement in statements.values { sqlite3_finalize(statement) }
             sqlite3_close_v2(handle)
         }
 
+        /// The first row of `query`, decoded; nil when there is none.
         func first<T>(
-            _ query: Query, _ arguments: [String], decode: (DirectRow) throws(StorageError) -> T
+            _ query: Query, _ arguments: [Value], decode: (DirectRow) throws(StorageError) -> T
         ) throws(StorageError) -> T? {
+            var found: T?
+            try each(query, arguments) { row throws(StorageError) in
+                found = try decode(row)
+                return false
+            }
+            return found
+        }
+
+        /// Runs a statement that returns no rows (BEGIN, COMMIT).
+        func execute(_ query: Query) throws(StorageError) {
+            try each(query, []) { _ in false }
+        }
+
+        /// Every row of `query`, decoded, in order.
+        func all<T>(
+            _ query: Query, _ arguments: [Value], decode: (DirectRow) throws(StorageError) -> T
+        ) throws(StorageError) -> [T] {
+            var rows: [T] = []
+            try each(query, arguments) { row throws(StorageError) in
+                rows.append(try decode(row))
+                return true
+            }
+            return rows
+        }
+
+        /// Steps `query`, calling `visit` with each row until it returns false or the rows end.
+        private func each(
+            _ query: Query, _ arguments: [Value], _ visit: (DirectRow) throws(StorageError) -> Bool
+        ) throws(StorageError) {
             let statement = try prepared(query)
             // Reset before returning in every case: a statement left stepping keeps its read transaction open.
             defer {
@@ -115,25 +160,34 @@ final class DirectReads: Sendable {
                 sqlite3_clear_bindings(statement)
             }
             for (index, argument) in arguments.enumerated() {
-                let code = argument.utf8.withContiguousStorageIfAvailable { bytes in
-                    sqlite3_bind_text(statement, Int32(index + 1), bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                      Int32(bytes.count), Self.transient)
-                } ?? sqlite3_bind_text(statement, Int32(index + 1), argument, -1, Self.transient)
+                let position = Int32(index + 1)
+                let code: Int32
+                switch argument {
+                case .integer(let value):
+                    code = sqlite3_bind_int64(statement, position, value)
+                case .text(let text):
+                    code = text.utf8.withContiguousStorageIfAvailable { bytes in
+                        sqlite3_bind_text(statement, position, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                          Int32(bytes.count), Self.transient)
+                    } ?? sqlite3_bind_text(statement, position, text, -1, Self.transient)
+                }
                 guard code == SQLITE_OK else { throw Self.error(handle, code: code, sql: query.sql) }
             }
-            switch sqlite3_step(statement) {
-            case SQLITE_ROW: return try decode(DirectRow(statement: statement))
-            case SQLITE_DONE: return nil
-            case let code: throw Self.error(handle, code: code, sql: query.sql)
+            while true {
+                switch sqlite3_step(statement) {
+                case SQLITE_ROW: if try !visit(DirectRow(statement: statement)) { return }
+                case SQLITE_DONE: return
+                case let code: throw Self.error(handle, code: code, sql: query.sql)
+                }
             }
         }
 
         private func prepared(_ query: Query) throws(StorageError) -> OpaquePointer {
-            if let statement = statements[query.rawValue] { return statement }
+            if let statement = statements[query.sql] { return statement }
             var statement: OpaquePointer?
             let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
             guard code == SQLITE_OK, let statement else { throw Self.error(handle, code: code, sql: query.sql) }
-            statements[query.rawValue] = statement
+            statements[query.sql] = statement
             return statement
         }
 

@@ -55,3 +55,51 @@ extension PortalDatabase {
         }
     }
 }
+
+/// A developer's own rows of one table in one portal, paged on the request path with direct reads
+/// (`DirectReads`): the statements are prepared once per connection instead of generated and parsed for
+/// every page, and the rows are read by column position.
+struct OwnedList<Item: Sendable>: Sendable {
+    let count: DirectReads.Query
+    let anchor: DirectReads.Query
+    let firstPage: DirectReads.Query
+    let laterPage: DirectReads.Query
+    let decode: @Sendable (DirectRow) throws(StorageError) -> Item
+    let id: @Sendable (Item) -> String
+
+    /// `columns` in the order `decode` reads them.
+    init(table: String, columns: String, decode: @escaping @Sendable (DirectRow) throws(StorageError) -> Item,
+         id: @escaping @Sendable (Item) -> String) {
+        let owned = "FROM \(table) WHERE developer_id = ? AND portal_id = ?"
+        count = .init(sql: "SELECT count(*) \(owned)")
+        anchor = .init(sql: "SELECT created_at, rowid \(owned) AND id = ?")
+        firstPage = .init(sql: "SELECT \(columns) \(owned) ORDER BY created_at, rowid LIMIT ?")
+        laterPage = .init(sql: "SELECT \(columns) \(owned) AND (created_at, rowid) > (?, ?) ORDER BY created_at, rowid LIMIT ?")
+        self.decode = decode
+        self.id = id
+    }
+}
+
+extension PortalDatabase {
+    /// One page of `list` for the developer, in creation order, with the total: the same contract as
+    /// `page(_:_:id:)`, from one read transaction on a direct connection.
+    func page<Item>(_ list: OwnedList<Item>, developerID: String, portalID: String, _ page: PageRequest) throws(StorageError) -> Page<Item> {
+        try direct.transaction { connection throws(StorageError) in
+            let owner: [DirectReads.Value] = [.text(developerID), .text(portalID)]
+            let total = try connection.first(list.count, owner) { row in row.int64(0) } ?? 0
+            let limit = DirectReads.Value.integer(Int64(page.size) + 1)
+            let rows: [Item]
+            if let after = page.after {
+                guard let anchor = try connection.first(list.anchor, owner + [.text(after)], decode: { row in (row.text(0), row.int64(1)) }) else {
+                    throw StorageError(kind: .invalidCursor, message: "offset does not name an item of this list")
+                }
+                rows = try connection.all(list.laterPage, owner + [.text(anchor.0), .integer(anchor.1), limit], decode: list.decode)
+            } else {
+                rows = try connection.all(list.firstPage, owner + [limit], decode: list.decode)
+            }
+            let items = Array(rows.prefix(page.size))
+            let next = rows.count > page.size ? items.last.map(list.id) : nil
+            return Page(items: items, nextCursor: next, total: Int(total))
+        }
+    }
+}

@@ -46,4 +46,22 @@ public struct DeveloperApplication: Codable, Sendable, Equatable {
 
 extension DeveloperApplication: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "applications"
+
+    /// The columns `init(direct:)` reads, in its order.
+    static let directColumns = "id, portal_id, developer_id, name, description, redirect_uri, consumer_id, created_at, updated_at"
+
+    /// An application from a direct read of `directColumns`.
+    init(direct row: DirectRow) throws(StorageError) {
+        self.init(
+            id: row.text(0), portalID: row.text(1), developerID: row.text(2), name: row.text(3), description: row.text(4),
+            redirectURI: row.text(5), consumerID: row.text(6), createdAt: try row.date(7), updatedAt: try row.date(8))
+    }
+
+    /// Read column by column rather than through `Decodable`: a page of fifty costs several times less.
+    public init(row: Row) throws {
+        self.init(
+            id: row["id"], portalID: row["portal_id"], developerID: row["developer_id"], name: row["name"],
+            description: row["description"], redirectURI: row["redirect_uri"], consumerID: row["consumer_id"],
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
 }

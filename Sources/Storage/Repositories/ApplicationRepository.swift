@@ -25,9 +25,13 @@ public struct ApplicationRepository: Sendable {
 
     /// One page of the developer's applications, in creation order.
     public func page(developerID: String, portalID: String, _ page: PageRequest) throws(StorageError) -> Page<DeveloperApplication> {
-        let request = DeveloperApplication.filter(Column("developer_id") == developerID && Column("portal_id") == portalID)
-        return try database.page(request, page, id: \.id)
+        try database.page(Self.owned, developerID: developerID, portalID: portalID, page)
     }
+
+    /// The developer's applications as the request path lists them (the dashboard, `GET /applications`).
+    static let owned = OwnedList<DeveloperApplication>(
+        table: "applications", columns: DeveloperApplication.directColumns, decode: { row throws(StorageError) in try DeveloperApplication(direct: row) },
+        id: \.id)
 
     /// Saves the name, description, redirect URI and update time of `application` if it still
     /// exists for its developer and portal; false otherwise.

@@ -14,9 +14,16 @@ public struct CredentialRepository: Sendable {
 
     /// One page of the developer's key-auth credentials, in creation order.
     public func keyAuthPage(developerID: String, portalID: String, _ page: PageRequest) throws(StorageError) -> Page<KeyAuthCredential> {
-        let request = KeyAuthCredential.filter(Column("developer_id") == developerID && Column("portal_id") == portalID)
-        return try database.page(request, page, id: \.id)
+        try database.page(Self.ownedKeyAuth, developerID: developerID, portalID: portalID, page)
     }
+
+    /// The developer's key-auth credentials as the request path lists them (the dashboard, the API).
+    static let ownedKeyAuth = OwnedList<KeyAuthCredential>(
+        table: "key_auth_credentials", columns: "id, portal_id, developer_id, key, created_at",
+        decode: { row throws(StorageError) in
+            KeyAuthCredential(id: row.text(0), portalID: row.text(1), developerID: row.text(2), key: row.text(3), createdAt: try row.date(4))
+        },
+        id: \.id)
 
     /// Inserts a key-auth credential. A key already used in the portal throws `.uniqueViolation`.
     public func createKeyAuth(_ credential: KeyAuthCredential) throws(StorageError) {
