@@ -73,6 +73,17 @@ import Testing
             #expect(developer.meta == "{\"full_name\":\"Dev \(index)\"}")
         }
         #expect(try SQLiteShell.query(temporary.path, "SELECT count(*) FROM developers") == ["3"])
+        // The per-portal counter starts from the rows already there, and then follows every change.
+        let management = ManagementRepository(temporary.database)
+        #expect(try management.developers(portalID: Self.portalID, ListCriteria()).total == 3)
+        try developers.create(Developer(portalID: Self.portalID, email: "new@example.com", passwordHash: "x", meta: "{}",
+                                        status: .approved, createdAt: Instant.t0))
+        _ = try SQLiteShell.query(temporary.path, "DELETE FROM developers WHERE id IN ('dev-1', 'dev-2')")
+        #expect(try management.developers(portalID: Self.portalID, ListCriteria()).total == 2)
+        let pending = ListCriteria(filters: [.init(field: "status", op: .eq, value: "pending")])
+        #expect(try management.developers(portalID: Self.portalID, pending).total == 1)
+        let other = try PortalRepository(temporary.database).makePortal(name: "Other", domain: "other.example")
+        #expect(try management.developers(portalID: other.id, ListCriteria()).total == 0)
         #expect(try SQLiteShell.query(temporary.path, "PRAGMA integrity_check") == ["ok"])
         #expect(try SQLiteShell.query(temporary.path, "PRAGMA foreign_key_check").isEmpty)
     }

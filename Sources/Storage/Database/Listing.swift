@@ -28,10 +28,14 @@ public struct Listing: Sendable {
     public let fields: [String: Field]
     /// `SELECT … FROM … WHERE <scope>`: one row per item, with a column per field plus `created_at` and `id`.
     let base: String
+    /// A single-row read of the unfiltered list's length (a counter the database keeps), bound to the same
+    /// scope; nil: the total is counted. Counting grows with the list: 100k developers took 12 ms a page.
+    let unfilteredTotal: String?
 
-    public init(base: String, fields: [String: Field]) {
+    public init(base: String, fields: [String: Field], unfilteredTotal: String? = nil) {
         self.base = base
         self.fields = fields
+        self.unfilteredTotal = unfilteredTotal
     }
 
     public var sortableFields: [String] { fields.filter(\.value.sortable).keys.sorted() }
@@ -125,8 +129,9 @@ extension PortalDatabase {
         } + ["t.created_at ASC", "t.id ASC"]
         let countSQL = "SELECT count(*) FROM (\(listing.base)) AS t" + whereClause
         let pageSQL = "SELECT t.* FROM (\(listing.base)) AS t" + whereClause + " ORDER BY " + order.joined(separator: ", ") + " LIMIT ? OFFSET ?"
+        let totalSQL = conditions.isEmpty ? listing.unfilteredTotal ?? countSQL : countSQL
         return try read { db in
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: arguments) ?? 0
+            let total = try Int.fetchOne(db, sql: totalSQL, arguments: arguments) ?? 0
             var pageArguments = arguments
             pageArguments += [criteria.pageSize, (criteria.pageNumber - 1) * criteria.pageSize]
             let items = try Item.fetchAll(db, sql: pageSQL, arguments: pageArguments)

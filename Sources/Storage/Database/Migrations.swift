@@ -556,6 +556,35 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-04-portal-counts") { db in
+            try db.execute(sql: """
+                -- Each portal's number of developers, kept by triggers: the management API's unfiltered list
+                -- reads its total here instead of counting rows (which grows with the table).
+                CREATE TABLE portal_counts (
+                    portal_id TEXT PRIMARY KEY NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+                    developers INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                INSERT INTO portal_counts (portal_id, developers)
+                    SELECT p.id, (SELECT count(*) FROM developers d WHERE d.portal_id = p.id) FROM portals p;
+                CREATE TRIGGER portal_counts_portal_added AFTER INSERT ON portals
+                BEGIN INSERT OR IGNORE INTO portal_counts (portal_id) VALUES (NEW.id); END;
+                CREATE TRIGGER portal_counts_developer_added AFTER INSERT ON developers
+                BEGIN
+                    INSERT INTO portal_counts (portal_id, developers) VALUES (NEW.portal_id, 1)
+                    ON CONFLICT (portal_id) DO UPDATE SET developers = developers + 1;
+                END;
+                CREATE TRIGGER portal_counts_developer_removed AFTER DELETE ON developers
+                BEGIN UPDATE portal_counts SET developers = developers - 1 WHERE portal_id = OLD.portal_id; END;
+                CREATE TRIGGER portal_counts_developer_moved AFTER UPDATE OF portal_id ON developers
+                WHEN OLD.portal_id IS NOT NEW.portal_id
+                BEGIN
+                    UPDATE portal_counts SET developers = developers - 1 WHERE portal_id = OLD.portal_id;
+                    INSERT INTO portal_counts (portal_id, developers) VALUES (NEW.portal_id, 1)
+                    ON CONFLICT (portal_id) DO UPDATE SET developers = developers + 1;
+                END;
+                """)
+        }
+
         return migrator
     }
 }

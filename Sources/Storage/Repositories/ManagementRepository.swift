@@ -254,7 +254,8 @@ public struct ManagementRepository: Sendable {
             "email": .init(.string, column: "email"), "name": .init(.string, column: "full_name"),
             "status": .init(.string, column: "status"),
             "created_at": .init(.date, column: "created_at", filterable: false), "updated_at": .init(.date, column: "updated_at", filterable: false),
-        ])
+        ],
+        unfilteredTotal: "SELECT coalesce((SELECT developers FROM portal_counts WHERE portal_id = ?1), 0)")
 
     public func developers(portalID: String, _ criteria: ListCriteria) throws(StorageError) -> ListSlice<ManagedDeveloper> {
         try database.list(Self.developers, scope: [portalID], criteria, as: ManagedDeveloper.self)
