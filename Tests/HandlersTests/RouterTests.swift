@@ -110,4 +110,29 @@ import Testing
         #expect(missing.status == 404)
         #expect(missing.response.body.isEmpty)
     }
+
+    /// A literal segment beats a parameter at the same position whatever the registration order, the tree
+    /// backtracks to the parameter when the literal branch has no match, and each route binds its own names.
+    @Test func literalSegmentsWinAndEachRouteNamesItsParameters() {
+        var router = Router()
+        router.add("GET", "/portals/{portalId}", Self.ok)
+        router.add("GET", "/portals/{id}/developers/{developerId}", Self.ok)
+        router.add("GET", "/portals/appearance-defaults", Self.ok)
+        router.add("DELETE", "/portals/appearance-defaults/{x}", Self.ok)
+        func found(_ method: String, _ segments: [String]) -> (String, [String: String])? {
+            guard case let .found(_, parameters, pattern) = router.match(method: method, segments: segments) else { return nil }
+            return (pattern, parameters)
+        }
+        #expect(found("GET", ["portals", "appearance-defaults"])?.0 == "/portals/appearance-defaults")
+        #expect(found("GET", ["portals", "p1"])?.1 == ["portalId": "p1"])
+        #expect(found("GET", ["portals", "p1", "developers", "d1"])?.1 == ["id": "p1", "developerId": "d1"])
+        // `appearance-defaults` as a portal id: the literal branch has no such route, the parameter branch does.
+        #expect(found("GET", ["portals", "appearance-defaults", "developers", "d1"])?.1 == ["id": "appearance-defaults", "developerId": "d1"])
+        guard case let .methodNotAllowed(allowed) = router.match(method: "GET", segments: ["portals", "appearance-defaults", "x"]) else {
+            Issue.record("expected 405")
+            return
+        }
+        #expect(allowed == ["DELETE"])
+        #expect(found("GET", ["portals", ""]) == nil)
+    }
 }

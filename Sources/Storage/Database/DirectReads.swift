@@ -2,16 +2,16 @@ import CSQLite
 import Foundation
 import Synchronization
 
-/// The few single-statement reads nearly every request makes (the portals' change counter, the session
-/// with its developer, a project token, the health check), run on raw SQLite connections of this process
-/// with statements prepared once.
+/// The reads nearly every request makes (the portals' change counter, the session with its developer, a
+/// project token, the health check, the developer's own lists), run on raw SQLite connections of this
+/// process with statements prepared once.
 ///
 /// GRDB serialises each access to a connection through a dispatch queue and a pool lock: for a lookup
 /// by primary key that overhead was about 90k instructions, ten times SQLite's own work (callgrind,
 /// issue 11). These connections need no queue: one is checked out of `idle` under a mutex, used by one
-/// thread, and put back. Each statement is its own read transaction (WAL), which is all a single
-/// statement needs. They never write (`PRAGMA query_only`); GRDB keeps every write and every read
-/// that needs a snapshot across statements.
+/// thread, and put back. A single statement is its own read transaction (WAL); several that must agree
+/// run in `transaction`. They never write (`PRAGMA query_only`); GRDB keeps every write and the
+/// migrations.
 final class DirectReads: Sendable {
     /// A statement these connections run, prepared once per connection. The SQL lives in Storage, like all SQL.
     struct Query: Sendable {
@@ -77,8 +77,9 @@ final class DirectReads: Sendable {
             idle.withLock { $0.append(connection) }
             return result
         } catch {
-            // A connection that failed for any reason but contention is dropped, not reused.
-            if error.kind == .busy { idle.withLock { $0.append(connection) } }
+            // A connection SQLite failed on (other than by contention) is dropped, not reused; a caller's own
+            // refusal (an unknown cursor) leaves it as good as it was.
+            if error.kind == .busy || error.resultCode == nil { idle.withLock { $0.append(connection) } }
             throw error
         }
     }
