@@ -27,7 +27,7 @@ public enum JSON: Sendable, Equatable {
     /// times rounded to the millisecond, so the time is rounded the same way before the seconds are
     /// taken: a reply written from memory (12.9996 s) then agrees with a later read of the row (13.000 s).
     public static func epochSeconds(_ date: Date) -> JSON {
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let milliseconds = date.storedMilliseconds
         // Never trap on a date outside Int64 (inputs are bounded; this is the last line of defence).
         guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .null }
         return .int(Int64((milliseconds / 1000).rounded(.down)))
@@ -125,5 +125,14 @@ extension [UInt8] {
             rest /= 10
         } while rest > 0
         self[start...].reverse()
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, rounded the way CoreFoundation's date formatters round (and so GRDB's
+    /// stored dates and `ISO8601DateFormatter`): from the reference date, half a millisecond up, then
+    /// down. Computed any other way, a time at exactly half a millisecond could land one apart.
+    var storedMilliseconds: Double {
+        ((timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
     }
 }
