@@ -184,6 +184,7 @@ extension PortalCommand {
 
         func run() throws {
             Signals.block(FastCGIWorker.stopSignals)
+            ResidentMemory.returnLargeAllocations()
             let config = try options.load()
             var logger = makeLogger(label: "portal-fcgi.worker", level: config.logLevel)
             if let slot { logger[metadataKey: "worker.slot"] = "\(slot)" }
