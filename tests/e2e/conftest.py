@@ -23,6 +23,7 @@ import os
 import pwd
 import shutil
 import signal
+import threading
 import socket
 import ssl
 import subprocess
@@ -659,3 +660,27 @@ def add_portal(portal: Portal, domain: str, name: str | None = None, auto_approv
     lines = portal_cli(portal, *args).stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].strip(), f"portals add printed {lines!r}, expected the id alone"
     return lines[0].strip()
+
+
+class LoadThreads:
+    """Threads that each run `_run` (a loop until `stop` is set) for the length of a `with` block: a load
+    running through a test. Subclasses write `_run` and record outcomes under `lock`."""
+
+    def __init__(self, threads: int, join_timeout: float = 60):
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.join_timeout = join_timeout
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=self.join_timeout)

@@ -15,14 +15,13 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import _TEMP_DIRS, Portal, find_binary, new_email
+from conftest import _TEMP_DIRS, LoadThreads, Portal, find_binary, new_email
 
 PASSWORD = "correct horse battery"
 
@@ -113,16 +112,14 @@ def test_migrate_status_of_a_new_file_is_all_pending_and_creates_nothing(ops_por
 # --- 2. backup under load, restore ----------------------------------------------------------------------
 
 
-class RegisterLoad:
+class RegisterLoad(LoadThreads):
     """Threads registering developers through nginx, recording when each 2xx arrived."""
 
     def __init__(self, p: Portal, threads: int = 3):
         self.p = p
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.acked: list[tuple[str, float, float]] = []  # (email, sent at, acknowledged at), monotonic
         self.failures: list[str] = []
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        super().__init__(threads)
 
     def _run(self):
         s = self.p.new_session()
@@ -141,16 +138,6 @@ class RegisterLoad:
             except requests.RequestException as e:
                 with self.lock:
                     self.failures.append(repr(e))
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=60)
 
 
 def fill_developers(p: Portal, count: int):
@@ -636,15 +623,13 @@ http {{
 OLD_RELEASE_SCHEMA = "2026-12-03-management-part-2"
 
 
-class DeveloperReadLoad:
+class DeveloperReadLoad(LoadThreads):
     """Threads reading /api/v1/developer with one session through nginx, recording each answer's status."""
 
     def __init__(self, p: Portal, cookie: str, threads: int = 2):
         self.p, self.cookie = p, cookie
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.statuses: list[int | str] = []
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        super().__init__(threads)
 
     def _run(self):
         s = self.p.new_session()
@@ -655,16 +640,6 @@ class DeveloperReadLoad:
                 status = repr(e)
             with self.lock:
                 self.statuses.append(status)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=60)
 
 
 def worker_pids(p: Portal) -> set[int]:

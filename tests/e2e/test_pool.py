@@ -4,13 +4,12 @@ limit on login/register, and JSON when the pool is down."""
 import os
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
 import requests
 
-from conftest import json_body
+from conftest import LoadThreads, json_body
 
 
 def parent_of(pid: int) -> int:
@@ -23,15 +22,13 @@ def health_pids(portal, n: int) -> set:
     return {s.get(portal.url("/health"), timeout=10).json()["pid"] for _ in range(n)}
 
 
-class HealthLoad:
+class HealthLoad(LoadThreads):
     """Threads that GET /health until stopped, recording every outcome."""
 
     def __init__(self, portal, threads: int = 4):
         self.portal = portal
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.results = []  # (status or exception text, pid or None)
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        super().__init__(threads, join_timeout=30)
 
     def _run(self):
         s = self.portal.new_session()
@@ -52,16 +49,6 @@ class HealthLoad:
     def last_pids(self, n: int) -> list:
         with self.lock:
             return [pid for _, pid in self.results[-n:]]
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
 
 
 def wait_until(pred, timeout: float, what: str):
