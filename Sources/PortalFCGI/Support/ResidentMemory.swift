@@ -7,13 +7,11 @@ import Foundation
 /// brought in: read-only file pages stay in the page cache and come back on first use, so RSS then
 /// counts the code actually used. Writable mappings are never touched (DONTNEED would drop their data).
 enum ResidentMemory {
-    /// Applies the above to every executable, read-only mapping of this process's own file; returns how
-    /// many were advised (0 when /proc is unavailable: nothing changes).
-    @discardableResult
-    static func trimExecutableCode() -> Int {
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return 0 }
+    /// Applies the above to every executable, read-only mapping of this process's own file (nothing when
+    /// /proc is unavailable).
+    static func trimExecutableCode() {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
         let executable = ProcessSpawner.currentExecutable()
-        var advised = 0
         for line in maps.split(separator: "\n") {
             // `start-end perms offset dev inode path`
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
@@ -22,15 +20,10 @@ enum ResidentMemory {
                   let start = UInt(fields[0][..<dash], radix: 16), let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16),
                   let address = UnsafeMutableRawPointer(bitPattern: start)
             else { continue }
-            if madvise(address, Int(end - start), MADV_RANDOM) == 0, madvise(address, Int(end - start), MADV_DONTNEED) == 0 {
-                advised += 1
-            }
+            if madvise(address, Int(end - start), MADV_RANDOM) == 0 { _ = madvise(address, Int(end - start), MADV_DONTNEED) }
         }
-        return advised
     }
-}
 
-extension ResidentMemory {
     /// Allocations of 1 MiB and more always get their own mapping, returned to the system when freed.
     /// glibc otherwise raises that threshold after the first such block is freed, and each argon2id hash
     /// (19 MiB with the default parameters) then came from a heap arena that is never trimmed: 48 logins
