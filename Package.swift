@@ -71,7 +71,8 @@ let package = Package(
         ),
 
         .testTarget(name: "StorageTests", dependencies: ["Storage", "PortalTesting"]),
-        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        // swift-mustache renders beside the compiled templates there, to compare the two.
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(name: "HandlersTests", dependencies: ["Handlers", "Storage", "PortalTesting"]),
         .testTarget(name: "PortalFCGITests", dependencies: ["PortalFCGI", "Handlers", "PortalTesting"]),
     ]

@@ -1,4 +1,3 @@
-import Mustache
 import Synchronization
 
 /// The renderers of a worker's portals, with their own template files in place of the default
@@ -19,7 +18,7 @@ public final class ThemeLibrary: Sendable {
     }
 
     private struct State {
-        var parsed: [String: MustacheTemplate] = [:]
+        var parsed: [String: ParsedTemplate] = [:]
         var renderers: [String: (generation: Int64, renderer: PageRenderer)] = [:]
     }
 
@@ -39,7 +38,7 @@ public final class ThemeLibrary: Sendable {
         let templates = try files().compactMap { file -> (String, File)? in
             PageRenderer.templateName(forPath: file.path).map { ($0, file) }
         }
-        var overrides: [String: MustacheTemplate] = [:]
+        var overrides: [String: ParsedTemplate] = [:]
         for (name, file) in templates {
             if let parsed = state.withLock({ $0.parsed[file.checksum] }) {
                 overrides[name] = parsed
