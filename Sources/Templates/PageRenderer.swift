@@ -93,13 +93,18 @@ public struct PageRenderer: Sendable {
     /// The default theme's stylesheet (served as `/assets/portal.css` unless the portal has its own).
     public static var stylesheet: String { DefaultTheme.stylesheet }
 
-    /// Renders `page` with its template.
-    public func render<Content: TemplateObject>(_ page: SitePage<Content>) throws(TemplateError) -> String {
-        let html: String? = switch engine {
-        case .compiled(let library): library.render(page, withTemplate: page.template).map { String(decoding: $0, as: UTF8.self) }
-        case .mustache(let library): library.render(page, withTemplate: page.template)
+    /// Renders `page` with its template, as UTF-8 (what the response carries).
+    public func html<Content: TemplateObject>(_ page: SitePage<Content>) throws(TemplateError) -> [UInt8] {
+        let html: [UInt8]? = switch engine {
+        case .compiled(let library): library.render(page, withTemplate: page.template)
+        case .mustache(let library): library.render(page, withTemplate: page.template).map { Array($0.utf8) }
         }
         guard let html else { throw TemplateError(description: "no template named \(page.template)") }
         return html
+    }
+
+    /// Renders `page` with its template.
+    public func render<Content: TemplateObject>(_ page: SitePage<Content>) throws(TemplateError) -> String {
+        String(decoding: try html(page), as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import Testing
 
@@ -35,5 +36,17 @@ import Testing
         let token = SecretToken.generate()
         #expect(SecretToken.hash(token) == SecretToken.hash(token))
         #expect(SecretToken.hash(token) != SecretToken.hash(token + "x"))
+    }
+
+    /// RFC 4648 §5 test vectors, and Foundation's base64 (with `-_` and no padding) for every length.
+    @Test func base64URLMatchesRFC4648() {
+        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        for (text, encoded) in vectors { #expect(SecretToken.base64URL(Array(text.utf8)) == encoded) }
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<100 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            let expected = Data(bytes).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" }
+            #expect(SecretToken.base64URL(bytes) == String(expected), "\(bytes)")
+        }
     }
 }

@@ -54,8 +54,8 @@ public enum APIFamily: Sendable, Equatable {
             }
             let page = SitePage("error", chrome: Chrome(portalName: "Developer Portal", title: title),
                                 content: ErrorContent(status: status, title: title, message: message))
-            if let renderer = Self.pages, let html = try? renderer.render(page) {
-                return .html(html, status: status)
+            if let renderer = Self.pages, let html = try? renderer.html(page) {
+                return .html(utf8: html, status: status)
             }
             return Response(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(message.utf8))
         }

@@ -15,9 +15,9 @@ public struct Response: Sendable {
         Response(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: value.bytes)
     }
 
-    /// An HTML page.
-    public static func html(_ text: String, status: Int = 200) -> Response {
-        Response(status: status, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]), body: Array(text.utf8))
+    /// An HTML page, as UTF-8.
+    public static func html(utf8 body: [UInt8], status: Int = 200) -> Response {
+        Response(status: status, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]), body: body)
     }
 
     /// 204 No Content.

@@ -85,8 +85,8 @@ struct PageVisit {
 
     /// `template` in the layout. Pages that show personal data or forms are never stored by caches.
     func render<Content: TemplateObject>(_ template: String, title: String, _ content: Content, status: Int = 200, notice: String? = nil) throws -> Response {
-        let html = try renderer().render(SitePage(template, chrome: chrome(title, notice: notice), content: content))
-        var response = Response.html(html, status: status)
+        let html = try renderer().html(SitePage(template, chrome: chrome(title, notice: notice), content: content))
+        var response = Response.html(utf8: html, status: status)
         response.headers.add("Cache-Control", "no-store")
         return withCookies(response)
     }
