@@ -197,4 +197,24 @@ import Testing
         #expect(JSON.epochSeconds(Date(timeIntervalSince1970: -0.4)) == .int(-1))
         #expect(JSON.epochSeconds(Date(timeIntervalSince1970: .infinity)) == .null)
     }
+
+    /// What `JSONObjectWriter` writes is what the same `JSON` tree serialises to, escapes included.
+    @Test func objectWriterWritesWhatTheTreeWould() throws {
+        let date = Date(timeIntervalSince1970: 1_796_216_420.6)
+        let odd = "quote \" backslash \\ line\n tab\t \u{1} é 🙂"
+        let written = JSONObjectWriter.bytes { object in
+            object.member("text", odd)
+            object.member("number", Int64(-42))
+            object.member("flag", false)
+            object.member("when", epochSeconds: date)
+            object.member("none", JSON.null)
+            object.member("nested") { $0.member("id", "x"); $0.member("deeper") { _ in } }
+        }
+        let tree = JSON.object([
+            ("text", .string(odd)), ("number", .int(-42)), ("flag", .bool(false)), ("when", .epochSeconds(date)), ("none", .null),
+            ("nested", .object([("id", .string("x")), ("deeper", .object([]))])),
+        ])
+        #expect(written == tree.bytes)
+        #expect(try JSON.parse(written) == tree)
+    }
 }

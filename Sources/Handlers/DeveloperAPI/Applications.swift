@@ -20,7 +20,9 @@ enum Applications {
         let (page, pageRequest) = try DeveloperAPIList.fetch(request) { page in
             try context.services.applications.page(developerID: developer.id, portalID: context.portal.id, page)
         }
-        return DeveloperAPIList.response(page, size: pageRequest.size, path: request.path) { $0.developerAPIJSON }
+        return DeveloperAPIList.response(page, size: pageRequest.size, path: request.path) { application, out in
+            JSONObjectWriter.write(to: &out, application.developerAPIJSON)
+        }
     }
 
     /// `POST /applications` (operation `post-applications`): 201 with the application.
@@ -39,14 +41,14 @@ enum Applications {
         context.logger.info("application created", metadata: [
             "application.id": "\(application.id)", "developer.id": "\(developer.id)",
         ])
-        return .json(application.developerAPIJSON, status: 201)
+        return .json(utf8: application.developerAPIResponse, status: 201)
     }
 
     /// `GET /applications/{id}` (operation `get-application`): the application object, as the
     /// spec's `application` example shows it.
     static func show(_ request: Request, _ context: RequestContext) throws -> Response {
         let (_, application) = try owned(request, context)
-        return .json(application.developerAPIJSON)
+        return .json(utf8: application.developerAPIResponse)
     }
 
     /// `PATCH /applications/{id}` (operation `update-application`): `name` and `redirect_uri`
@@ -69,7 +71,7 @@ enum Applications {
         if let redirectURI { application.redirectURI = redirectURI }
         application.updatedAt = context.services.now()
         guard try context.services.applications.update(application) else { throw DeveloperAPIError.notFound }
-        return .json(application.developerAPIJSON)
+        return .json(utf8: application.developerAPIResponse)
     }
 
     /// `DELETE /applications/{id}` (operation `delete-application`): 204; its registrations and
@@ -142,15 +144,17 @@ enum RedirectURI {
 extension DeveloperApplication {
     /// `{created_at, id, redirect_uri, updated_at, developer: {id}, name, consumer: {id}}` with
     /// epoch-second times, in the order of the seed's examples.
-    var developerAPIJSON: JSON {
-        .object([
-            ("created_at", .epochSeconds(createdAt)),
-            ("id", .string(id)),
-            ("redirect_uri", .string(redirectURI)),
-            ("updated_at", .epochSeconds(updatedAt)),
-            ("developer", .object([("id", .string(developerID))])),
-            ("name", .string(name)),
-            ("consumer", .object([("id", .string(consumerID))])),
-        ])
+    /// Written straight into bytes: lists of applications are the developer API's busiest replies.
+    func developerAPIJSON(_ object: inout JSONObjectWriter) {
+        object.member("created_at", epochSeconds: createdAt)
+        object.member("id", id)
+        object.member("redirect_uri", redirectURI)
+        object.member("updated_at", epochSeconds: updatedAt)
+        object.member("developer") { $0.member("id", developerID) }
+        object.member("name", name)
+        object.member("consumer") { $0.member("id", consumerID) }
     }
+
+    /// The reply to a request for one application.
+    var developerAPIResponse: [UInt8] { JSONObjectWriter.bytes(developerAPIJSON) }
 }

@@ -32,11 +32,24 @@ enum DeveloperAPIList {
     /// `{data, next, total}`; `next` is the path of the next page (relative to `/api/v1`, as Kong
     /// writes it) or null.
     static func response<Item: Sendable>(_ page: Page<Item>, size: Int, path: String, _ render: (Item) -> JSON) -> Response {
-        .json(.object([
-            ("data", .array(page.items.map(render))),
-            ("next", nextLink(page, size: size, path: path)),
-            ("total", .int(Int64(page.total))),
-        ]))
+        response(page, size: size, path: path) { item, out in render(item).write(to: &out) }
+    }
+
+    /// The same, each item written straight into the reply by `write`.
+    static func response<Item: Sendable>(_ page: Page<Item>, size: Int, path: String, writing write: (Item, inout [UInt8]) -> Void) -> Response {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + page.items.count * 256)
+        out.append(contentsOf: #"{"data":["#.utf8)
+        for (index, item) in page.items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            write(item, &out)
+        }
+        out.append(contentsOf: #"],"next":"#.utf8)
+        nextLink(page, size: size, path: path).write(to: &out)
+        out.append(contentsOf: #","total":"#.utf8)
+        out.appendDecimal(page.total)
+        out.append(UInt8(ascii: "}"))
+        return .json(utf8: out)
     }
 
     static func nextLink<Item: Sendable>(_ page: Page<Item>, size: Int, path: String) -> JSON {

@@ -12,7 +12,12 @@ public struct Response: Sendable {
 
     /// A JSON response.
     public static func json(_ value: JSON, status: Int = 200, contentType: String = "application/json; charset=utf-8") -> Response {
-        Response(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: value.bytes)
+        json(utf8: value.bytes, status: status, contentType: contentType)
+    }
+
+    /// JSON already serialised (`JSONObjectWriter`).
+    public static func json(utf8 body: [UInt8], status: Int = 200, contentType: String = "application/json; charset=utf-8") -> Response {
+        Response(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: body)
     }
 
     /// An HTML page, as UTF-8.
