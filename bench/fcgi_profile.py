@@ -201,6 +201,8 @@ def main() -> int:
             ("GET /api/v1/developer (session)", "/api/v1/developer", cookie, "200"),
             ("GET /api/v1/nope (router miss)", "/api/v1/nope", {}, "404"),
             ("GET /health", "/health", {}, "200"),
+            ("GET /api/v1/applications (50 apps)", "/api/v1/applications", cookie, "200"),
+            ("GET /dashboard (HTML, 50 apps)", "/dashboard", cookie, "200"),
         ]
         for name, path, headers, want in cases:
             got = fcgi_get(sock_path, path, headers)

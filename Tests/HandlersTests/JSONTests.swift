@@ -216,5 +216,6 @@ import Testing
         ])
         #expect(written == tree.bytes)
         #expect(try JSON.parse(written) == tree)
+        for number: Int64 in [0, 7, -1, 10, 1_000_000, .max, .min] { #expect(JSON.int(number).text == String(number)) }
     }
 }

@@ -29,7 +29,8 @@ public struct JSONObjectWriter {
         empty = false
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(contentsOf: "\":".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     public mutating func member(_ name: StaticString, _ value: String) {
@@ -44,7 +45,7 @@ public struct JSONObjectWriter {
 
     public mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        JSON.bool(value).write(to: &bytes)
     }
 
     /// A time as whole seconds since 1970 (`JSON.epochSeconds`).
