@@ -115,14 +115,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: pool.socketPath))
     }
 
+    /// The replacement accepts before the recycled worker stops: the pool is never a worker short.
     @Test func workerIsRecycledAfterMaxRequests() throws {
         let pool = try PoolProcess(workers: 1, threads: 1, extraConfig: ["max_requests": "5"])
         #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 })
-        let first = pool.workerPids
+        guard let old = pool.workerPids.first else { return }
         for _ in 0..<5 { #expect(try pool.client.send(method: "GET", uri: "/health").status == 200) }
-        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 && pool.workerPids != first })
+        // From the log, not /proc: a listing of /proc taken while processes come and go can miss one.
+        let exited = { pool.log.split(separator: "\n").contains { $0.contains("worker exited") && $0.contains("worker.pid=\(old)") } }
+        #expect(pool.wait(timeout: 10, until: exited), "\(pool.log)")
+        #expect(pool.wait(timeout: 5) { pool.workerPids.count == 1 && !pool.workerPids.contains(old) })
         #expect(try pool.client.send(method: "GET", uri: "/health").status == 200)
-        #expect(pool.log.contains("max_requests reached"))
+        let log = pool.log
+        #expect(log.contains("max_requests reached"))
+        guard let new = pool.workerPids.first,
+              let ready = log.range(of: "worker[\(new)]: worker ready"), let stopping = log.range(of: "worker[\(old)]: worker stopping")
+        else {
+            Issue.record("no ready or stopping line in the log:\n\(log)")
+            return
+        }
+        #expect(ready.lowerBound < stopping.lowerBound)
+        #expect(log[stopping.lowerBound...].prefix(200).contains("signal TERM"))
     }
 
     @Test func secondPoolOnTheSameSocketIsRefused() throws {

@@ -7,6 +7,10 @@ import Synchronization
 /// One worker process: `threads` threads accept FastCGI connections on fd 0 (the socket the
 /// supervisor passed down) with libfcgi's reentrant API and answer them with `Application`.
 ///
+/// Recycling after `maxRequests` overlaps: the worker asks its supervisor for a replacement (a line on
+/// the readiness pipe) and keeps serving until the supervisor retires it, once the replacement accepts;
+/// without an answer within `recycleGrace` (or without a supervisor) it stops by itself.
+///
 /// Shutdown (SIGTERM/SIGINT/SIGHUP from the supervisor, or SIGUSR2 after `maxRequests`): the main
 /// thread takes the signal with `sigwait`, sets `stopping`, and wakes the threads blocked in
 /// `accept` with SIGUSR1 (a no-op handler without SA_RESTART; requests are initialised with
@@ -45,6 +49,12 @@ final class FastCGIWorker: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
     private var slots: [ThreadSlot] = []
+    /// The readiness pipe to the supervisor, kept open for the recycle request; -1 without one.
+    private var supervisorPipe: Int32 = -1
+    /// When this worker asked to be replaced (monotonic nanoseconds; 0: not yet).
+    private let recycleRequestedAt = Atomic<Int64>(0)
+    /// How long a worker that asked to be replaced waits to be retired before it stops by itself.
+    static let recycleGrace: Int64 = 30_000_000_000
 
     /// Signals that stop the worker; they must be blocked before any thread starts (see `main`).
     static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT]
@@ -60,6 +70,7 @@ final class FastCGIWorker: @unchecked Sendable {
     /// Serves until a stop signal (or until `supervisor` is gone), then drains.
     /// Returns the process exit status.
     func run(supervisor: pid_t?, readyDescriptor: Int32?) -> Int32 {
+        if supervisor != nil, let readyDescriptor { supervisorPipe = readyDescriptor }
         guard FCGX_Init() == 0 else {
             logger.critical("FCGX_Init failed")
             return 1
@@ -87,9 +98,8 @@ final class FastCGIWorker: @unchecked Sendable {
         application.services.background.start()
         logger.info("worker ready", metadata: ["worker.threads": "\(settings.threads)"])
         if let readyDescriptor {
-            // Tells the supervisor this worker accepts, so a reload can retire the old one.
+            // Tells the supervisor this worker accepts, so a reload (or a recycle) can retire the old one.
             FileDescriptor.writeAll(readyDescriptor, Array("\(getpid())\n".utf8))
-            close(readyDescriptor)
         }
 
         var reason = ""
@@ -98,6 +108,9 @@ final class FastCGIWorker: @unchecked Sendable {
                 reason = received == SIGUSR2 ? "max_requests reached" : "signal " + Signals.name(received)
             } else if let supervisor, getppid() != supervisor {
                 reason = "supervisor gone"  // never outlive the pool (no orphan holding the socket)
+            } else if case let asked = recycleRequestedAt.load(ordering: .relaxed), asked > 0,
+                      Scoreboard.monotonicNanos() - asked > Self.recycleGrace {
+                reason = "max_requests reached, no replacement started"
             }
         }
         logger.info("worker stopping", metadata: ["reason": "\(reason)", "requests.served": "\(served.load(ordering: .relaxed))"])
@@ -160,10 +173,17 @@ final class FastCGIWorker: @unchecked Sendable {
                 durationNanos: outcome.durationNanos, slow: outcome.slow)
             let count = served.wrappingAdd(1, ordering: .relaxed).newValue
             if settings.maxRequests > 0, count == settings.maxRequests {
-                // Stop taking connections now, before this thread loops back into accept: a connection
-                // accepted while the main thread is already waking threads with SIGUSR1 could be cut.
-                stopping.store(true, ordering: .sequentiallyConsistent)
-                kill(getpid(), SIGUSR2)  // recycle: the main thread drains and exits
+                if supervisorPipe >= 0 {
+                    // Keep serving: the pool never runs a worker short while the replacement starts.
+                    recycleRequestedAt.store(Scoreboard.monotonicNanos(), ordering: .relaxed)
+                    logger.info("max_requests reached: asking the supervisor for a replacement")
+                    FileDescriptor.writeAll(supervisorPipe, Array("recycle \(getpid())\n".utf8))
+                } else {
+                    // Stop taking connections now, before this thread loops back into accept: a connection
+                    // accepted while the main thread is already waking threads with SIGUSR1 could be cut.
+                    stopping.store(true, ordering: .sequentiallyConsistent)
+                    kill(getpid(), SIGUSR2)  // recycle: the main thread drains and exits
+                }
             }
         }
         FCGX_Free(request, 1)

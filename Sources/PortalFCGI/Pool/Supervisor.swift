@@ -21,6 +21,10 @@ final class Supervisor {
         /// Since when it is being replaced for a request past request_terminate_timeout.
         var terminatingSince: Date?
         var killed = false
+        /// Started to take over from this worker after its max_requests; it is retired once that one accepts.
+        var replacement: pid_t?
+        /// Retired because it reached max_requests (counted as recycled when it exits).
+        var recycled = false
     }
 
     static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT]
@@ -46,6 +50,8 @@ final class Supervisor {
     private var workers: [pid_t: Worker] = [:]
     /// Slots waiting to be respawned, with the time they may be.
     private var pendingRespawns: [(slot: Int, at: Date)] = []
+    /// What the last read of the readiness pipe left of a line.
+    private var unfinishedLine: [UInt8] = []
     /// Consecutive young deaths, per slot, for the backoff.
     private var youngDeaths: [Int: Int] = [:]
 
@@ -121,16 +127,38 @@ final class Supervisor {
         }
     }
 
-    /// Marks workers that reported readiness (pids as decimal lines on the pipe).
+    /// Reads the workers' lines on the pipe: `<pid>` once a worker accepts (a worker it replaces is then
+    /// retired), `recycle <pid>` when one reached max_requests and wants a replacement.
     private func collectReadiness() {
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
             let count = read(readiness.read, &buffer, buffer.count)
             guard count > 0 else { return }
-            for line in buffer[0..<count].split(separator: UInt8(ascii: "\n")) {
-                if let pid = pid_t(String(decoding: line, as: UTF8.self)) { workers[pid]?.ready = true }
+            // A read may end inside a line: its start waits for the next read.
+            unfinishedLine += buffer[0..<count]
+            guard let end = unfinishedLine.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+            let lines = String(decoding: unfinishedLine[...end], as: UTF8.self)
+            unfinishedLine.removeSubrange(...end)
+            for line in lines.split(separator: "\n") {
+                if line.hasPrefix("recycle "), let pid = pid_t(line.dropFirst("recycle ".count)) {
+                    startReplacement(for: pid)
+                } else if let pid = pid_t(line) {
+                    workers[pid]?.ready = true
+                    for (old, worker) in workers where worker.replacement == pid && !worker.retiring {
+                        workers[old]?.recycled = true
+                        retire(old)
+                    }
+                }
             }
         }
+    }
+
+    /// Overlapped recycle: the worker keeps serving while its replacement starts.
+    private func startReplacement(for pid: pid_t) {
+        guard state == .running, let worker = workers[pid], !worker.retiring, worker.replacement == nil else { return }
+        logger.info("worker reached max_requests: starting its replacement", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(worker.slot)"])
+        let replacement = spawn(slot: worker.slot)
+        workers[pid]?.replacement = replacement
     }
 
     /// Waits until `pid` reports readiness; false if it died or did not within `timeout`.
@@ -158,7 +186,14 @@ final class Supervisor {
             let age = Date().timeIntervalSince(worker.startedAt)
             let how = Self.describe(status)
             if worker.retiring {
+                if worker.recycled { monitor.update { $0.recycled += 1 } }
                 logger.info("worker exited", metadata: ["worker.pid": "\(pid)", "worker.exit": "\(how)"])
+                continue
+            }
+            if let (old, _) = workers.first(where: { $0.value.replacement == pid }) {
+                // The worker it was to replace still serves its slot, and stops by itself after its grace.
+                workers[old]?.replacement = nil
+                logger.warning("replacement worker died before accepting", metadata: ["worker.pid": "\(pid)", "worker.exit": "\(how)"])
                 continue
             }
             let level: Logger.Level = (how == "status 0") ? .info : .warning
@@ -219,6 +254,11 @@ final class Supervisor {
         } catch {
             logger.error("reload aborted: cannot run migrations", metadata: ["error": "\(error)"])
             return
+        }
+        // A reload supersedes recycles in progress: their replacements go, the reload replaces every worker.
+        for (pid, worker) in workers {
+            if let replacement = worker.replacement, workers[replacement] != nil { retire(replacement) }
+            workers[pid]?.replacement = nil
         }
         let old = workers.filter { !$0.value.retiring }.sorted { $0.value.slot < $1.value.slot }
         for (pid, worker) in old {
