@@ -585,6 +585,18 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-05-owner-indexes") { db in
+            try db.execute(sql: """
+                -- A developer's own lists read one index range, already in page order: with an index on
+                -- developer_id alone (or the portal's), SQLite walked every row of the developer or the portal,
+                -- filtered on the other column and sorted.
+                CREATE INDEX applications_by_owner ON applications (developer_id, portal_id, created_at);
+                DROP INDEX applications_by_developer;
+                CREATE INDEX key_auth_by_owner ON key_auth_credentials (developer_id, portal_id, created_at);
+                DROP INDEX key_auth_by_developer;
+                """)
+        }
+
         return migrator
     }
 }
