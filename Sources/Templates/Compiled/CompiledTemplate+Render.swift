@@ -30,15 +30,16 @@ struct RenderScope {
 extension CompiledTemplate {
     func render(into output: inout [UInt8], stack: inout [TemplateValue], scope: RenderScope) {
         guard let indentation = scope.indentation, !indentation.isEmpty else {
-            for node in nodes { render(node, into: &output, stack: &stack, scope: scope) }
+            // Indices, not `for node in`: the iterator hands out copies, a retain and release per node.
+            for index in joinedNodes.indices { render(joinedNodes[index], into: &output, stack: &stack, scope: scope) }
             return
         }
         // Inside an indented partial, output that starts a new line of this template gets the indentation.
         let start = output.count
-        for node in nodes {
+        for index in nodes.indices {
             let atLineStart = Self.endsWithLineFeed(output, from: start)
             let before = output.count
-            render(node, into: &output, stack: &stack, scope: scope)
+            render(nodes[index], into: &output, stack: &stack, scope: scope)
             if atLineStart, output.count > before { output.insert(contentsOf: indentation, at: before) }
         }
     }
@@ -117,26 +118,23 @@ extension CompiledTemplate {
     /// innermost value only, for `.a`), the rest inside what was found.
     private static func lookUp(_ name: TemplateName, in stack: [TemplateValue]) -> TemplateValue {
         guard let first = name.parts.first else { return stack.last ?? .missing }
+        // Matched in place (no copy of each value passed over: a copy is a retain and a release).
         var found = TemplateValue.missing
-        if name.currentOnly {
-            found = child(first, of: stack.last ?? .missing)
-        } else {
-            for value in stack.reversed() {
-                found = child(first, of: value)
-                if case .missing = found { continue }
-                break
+        var index = stack.count - 1
+        while index >= 0 {
+            if case .object(let object) = stack[index] {
+                found = object.value(named: first)
+                if case .missing = found {} else { break }
             }
+            if name.currentOnly { break }
+            index -= 1
         }
-        for part in name.parts.dropFirst() {
-            if case .missing = found { return .missing }
-            found = child(part, of: found)
+        var rest = name.parts.dropFirst()
+        while let part = rest.popFirst() {
+            guard case .object(let object) = found else { return .missing }
+            found = object.value(named: part)
         }
         return found
-    }
-
-    private static func child(_ name: String, of value: TemplateValue) -> TemplateValue {
-        guard case .object(let object) = value else { return .missing }
-        return object.value(named: name)
     }
 }
 
