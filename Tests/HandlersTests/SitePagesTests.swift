@@ -51,6 +51,24 @@ import Testing
         }
     }
 
+    /// The dashboard counts everything the developer has, not one page of it (pages stop at 100).
+    @Test func dashboardShowsTotalsBeyondOnePage() throws {
+        let portal = try TestPortal()
+        let browser = Browser(portal)
+        browser.get("/register")
+        browser.post("/register", [("email", "many@example.com"), ("password", "correct horse battery"), ("meta.full_name", "Many")])
+        browser.get("/login")
+        #expect(browser.post("/login", [("email", "many@example.com"), ("password", "correct horse battery")]).status == 303)
+        let developer = try #require(try DeveloperRepository(portal.database).find(portalID: portal.defaultPortal.id, email: "many@example.com"))
+        let applications = ApplicationRepository(portal.database)
+        for index in 0..<101 {
+            try applications.create(DeveloperApplication(portalID: developer.portalID, developerID: developer.id, name: "App \(index)",
+                                                         redirectURI: "https://app.example.com/cb", createdAt: portal.now))
+        }
+        let page = browser.get("/dashboard").text
+        #expect(page.contains("<dt>Applications</dt><dd>101</dd>") && page.contains("<dt>API keys</dt><dd>0</dd>"))
+    }
+
     @Test func signUpLogInCreateAnApplicationAndLogOut() throws {
         let portal = try TestPortal()
         let browser = Browser(portal)

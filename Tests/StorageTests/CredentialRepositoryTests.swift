@@ -51,6 +51,9 @@ import Testing
         #expect(page.nextCursor == nil)
         #expect(page.items[0].createdAt == start)
         #expect(page.items[0].developerID == alice.id)
+        #expect(try credentials.keyAuthCount(developerID: alice.id, portalID: alice.portalID) == 3)
+        #expect(try credentials.keyAuthCount(developerID: bob.id, portalID: bob.portalID) == 1)
+        #expect(try credentials.keyAuthCount(developerID: alice.id, portalID: "elsewhere") == 0)
     }
 
     @Test func keyAuthPagesFollowTheCursor() throws {

@@ -35,9 +35,10 @@ enum DeveloperPages {
         let visit = try PageVisit(request, context)
         let developer = try visit.requireDeveloper()
         let apps = try context.services.applications.page(developerID: developer.id, portalID: context.portal.id, PageRequest(size: 100))
-        let keys = try context.services.credentials.keyAuthPage(developerID: developer.id, portalID: context.portal.id, PageRequest(size: 100))
+        let keys = try context.services.credentials.keyAuthCount(developerID: developer.id, portalID: context.portal.id)
+        // Totals, not the lengths of the pages (which stop at 100).
         let facts = [
-            Fact("Applications", String(apps.items.count)), Fact("API keys", String(keys.items.count)),
+            Fact("Applications", String(apps.total)), Fact("API keys", String(keys)),
             Fact("Member since", memberSince(developer.createdAt)),
         ]
         return try visit.render("dashboard", title: "Dashboard", DashboardContent(

@@ -102,4 +102,9 @@ extension PortalDatabase {
             return Page(items: items, nextCursor: next, total: Int(total))
         }
     }
+
+    /// How many items `list` holds for the developer (one count over its index range).
+    func count<Item>(_ list: OwnedList<Item>, developerID: String, portalID: String) throws(StorageError) -> Int {
+        Int(try direct.first(list.count, developerID, portalID) { row in row.int64(0) } ?? 0)
+    }
 }

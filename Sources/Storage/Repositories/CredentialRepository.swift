@@ -17,6 +17,11 @@ public struct CredentialRepository: Sendable {
         try database.page(Self.ownedKeyAuth, developerID: developerID, portalID: portalID, page)
     }
 
+    /// How many key-auth credentials the developer has in the portal.
+    public func keyAuthCount(developerID: String, portalID: String) throws(StorageError) -> Int {
+        try database.count(Self.ownedKeyAuth, developerID: developerID, portalID: portalID)
+    }
+
     /// The developer's key-auth credentials as the request path lists them (the dashboard, the API).
     static let ownedKeyAuth = OwnedList<KeyAuthCredential>(
         table: "key_auth_credentials", columns: "id, portal_id, developer_id, key, created_at",
