@@ -64,11 +64,17 @@ struct OwnedList<Item: Sendable>: Sendable {
     let anchor: DirectReads.Query
     let firstPage: DirectReads.Query
     let laterPage: DirectReads.Query
-    let decode: @Sendable (DirectRow) throws(StorageError) -> Item
+    /// Builds an item from a row of `columns` and its owner (whose ids are not read back from every row).
+    let decode: @Sendable (DirectRow, Owner) throws(StorageError) -> Item
     let id: @Sendable (Item) -> String
 
+    struct Owner {
+        let developerID: String
+        let portalID: String
+    }
+
     /// `columns` in the order `decode` reads them.
-    init(table: String, columns: String, decode: @escaping @Sendable (DirectRow) throws(StorageError) -> Item,
+    init(table: String, columns: String, decode: @escaping @Sendable (DirectRow, Owner) throws(StorageError) -> Item,
          id: @escaping @Sendable (Item) -> String) {
         let owned = "FROM \(table) WHERE developer_id = ? AND portal_id = ?"
         count = .init(sql: "SELECT count(*) \(owned)")
@@ -86,6 +92,8 @@ extension PortalDatabase {
     func page<Item>(_ list: OwnedList<Item>, developerID: String, portalID: String, _ page: PageRequest) throws(StorageError) -> Page<Item> {
         try direct.transaction { connection throws(StorageError) in
             let owner: [DirectReads.Value] = [.text(developerID), .text(portalID)]
+            let ids = OwnedList<Item>.Owner(developerID: developerID, portalID: portalID)
+            let decode = { (row: DirectRow) throws(StorageError) -> Item in try list.decode(row, ids) }
             let total = try connection.first(list.count, owner) { row in row.int64(0) } ?? 0
             let limit = DirectReads.Value.integer(Int64(page.size) + 1)
             let rows: [Item]
@@ -93,9 +101,9 @@ extension PortalDatabase {
                 guard let anchor = try connection.first(list.anchor, owner + [.text(after)], decode: { row in (row.text(0), row.int64(1)) }) else {
                     throw StorageError(kind: .invalidCursor, message: "offset does not name an item of this list")
                 }
-                rows = try connection.all(list.laterPage, owner + [.text(anchor.0), .integer(anchor.1), limit], decode: list.decode)
+                rows = try connection.all(list.laterPage, owner + [.text(anchor.0), .integer(anchor.1), limit], decode: decode)
             } else {
-                rows = try connection.all(list.firstPage, owner + [limit], decode: list.decode)
+                rows = try connection.all(list.firstPage, owner + [limit], decode: decode)
             }
             let items = Array(rows.prefix(page.size))
             let next = rows.count > page.size ? items.last.map(list.id) : nil

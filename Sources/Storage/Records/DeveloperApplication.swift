@@ -47,14 +47,14 @@ public struct DeveloperApplication: Codable, Sendable, Equatable {
 extension DeveloperApplication: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "applications"
 
-    /// The columns `init(direct:)` reads, in its order.
-    static let directColumns = "id, portal_id, developer_id, name, description, redirect_uri, consumer_id, created_at, updated_at"
+    /// The columns `init(direct:developerID:portalID:)` reads, in its order.
+    static let directColumns = "id, name, description, redirect_uri, consumer_id, created_at, updated_at"
 
-    /// An application from a direct read of `directColumns`.
-    init(direct row: DirectRow) throws(StorageError) {
+    /// An application of the given owner from a direct read of `directColumns`.
+    init(direct row: DirectRow, developerID: String, portalID: String) throws(StorageError) {
         self.init(
-            id: row.text(0), portalID: row.text(1), developerID: row.text(2), name: row.text(3), description: row.text(4),
-            redirectURI: row.text(5), consumerID: row.text(6), createdAt: try row.date(7), updatedAt: try row.date(8))
+            id: row.text(0), portalID: portalID, developerID: developerID, name: row.text(1), description: row.text(2),
+            redirectURI: row.text(3), consumerID: row.text(4), createdAt: try row.date(5), updatedAt: try row.date(6))
     }
 
     /// Read column by column rather than through `Decodable`: a page of fifty costs several times less.

@@ -30,7 +30,8 @@ public struct ApplicationRepository: Sendable {
 
     /// The developer's applications as the request path lists them (the dashboard, `GET /applications`).
     static let owned = OwnedList<DeveloperApplication>(
-        table: "applications", columns: DeveloperApplication.directColumns, decode: { row throws(StorageError) in try DeveloperApplication(direct: row) },
+        table: "applications", columns: DeveloperApplication.directColumns,
+        decode: { row, owner throws(StorageError) in try DeveloperApplication(direct: row, developerID: owner.developerID, portalID: owner.portalID) },
         id: \.id)
 
     /// Saves the name, description, redirect URI and update time of `application` if it still

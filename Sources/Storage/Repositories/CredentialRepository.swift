@@ -24,9 +24,9 @@ public struct CredentialRepository: Sendable {
 
     /// The developer's key-auth credentials as the request path lists them (the dashboard, the API).
     static let ownedKeyAuth = OwnedList<KeyAuthCredential>(
-        table: "key_auth_credentials", columns: "id, portal_id, developer_id, key, created_at",
-        decode: { row throws(StorageError) in
-            KeyAuthCredential(id: row.text(0), portalID: row.text(1), developerID: row.text(2), key: row.text(3), createdAt: try row.date(4))
+        table: "key_auth_credentials", columns: "id, key, created_at",
+        decode: { row, owner throws(StorageError) in
+            KeyAuthCredential(id: row.text(0), portalID: owner.portalID, developerID: owner.developerID, key: row.text(1), createdAt: try row.date(2))
         },
         id: \.id)
 
