@@ -30,16 +30,15 @@ struct RenderScope {
 extension CompiledTemplate {
     func render(into output: inout [UInt8], stack: inout [TemplateValue], scope: RenderScope) {
         guard let indentation = scope.indentation, !indentation.isEmpty else {
-            // Indices, not `for node in`: the iterator hands out copies, a retain and release per node.
-            for index in joinedNodes.indices { render(joinedNodes[index], into: &output, stack: &stack, scope: scope) }
+            for node in joinedNodes { render(node, into: &output, stack: &stack, scope: scope) }
             return
         }
         // Inside an indented partial, output that starts a new line of this template gets the indentation.
         let start = output.count
-        for index in nodes.indices {
+        for node in nodes {
             let atLineStart = Self.endsWithLineFeed(output, from: start)
             let before = output.count
-            render(nodes[index], into: &output, stack: &stack, scope: scope)
+            render(node, into: &output, stack: &stack, scope: scope)
             if atLineStart, output.count > before { output.insert(contentsOf: indentation, at: before) }
         }
     }
