@@ -14,8 +14,13 @@ import Synchronization
 /// migrations.
 final class DirectReads: Sendable {
     /// A statement these connections run, prepared once per connection. The SQL lives in Storage, like all SQL.
-    struct Query: Sendable {
+    /// A class: a connection finds its prepared statement by the query's identity, without hashing the SQL.
+    final class Query: Sendable {
         let sql: String
+
+        init(sql: String) {
+            self.sql = sql
+        }
 
         static let changeCounter = Query(sql: "SELECT value FROM change_counters WHERE name = ?")
         /// The developer's columns in `Developer(direct:)` order, then the session's.
@@ -92,8 +97,8 @@ final class DirectReads: Sendable {
     /// One raw connection and its prepared statements. Never shared: it is in `idle` or with one thread.
     final class Connection: @unchecked Sendable {
         private let handle: OpaquePointer
-        /// Prepared statements by their SQL.
-        private var statements: [String: OpaquePointer] = [:]
+        /// Prepared statements by query (which each entry keeps alive, so its identity is never reused).
+        private var statements: [ObjectIdentifier: (query: Query, statement: OpaquePointer)] = [:]
 
         init(path: String, busyTimeoutMilliseconds: Int32) throws(StorageError) {
             var opened: OpaquePointer?
@@ -117,7 +122,7 @@ final class DirectReads: Sendable {
         }
 
         deinit {
-            for statement in statements.values { sqlite3_finalize(statement) }
+            for entry in statements.values { sqlite3_finalize(entry.statement) }
             sqlite3_close_v2(handle)
         }
 
@@ -184,11 +189,11 @@ final class DirectReads: Sendable {
         }
 
         private func prepared(_ query: Query) throws(StorageError) -> OpaquePointer {
-            if let statement = statements[query.sql] { return statement }
+            if let entry = statements[ObjectIdentifier(query)] { return entry.statement }
             var statement: OpaquePointer?
             let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
             guard code == SQLITE_OK, let statement else { throw Self.error(handle, code: code, sql: query.sql) }
-            statements[query.sql] = statement
+            statements[ObjectIdentifier(query)] = (query, statement)
             return statement
         }
 

@@ -56,12 +56,4 @@ extension DeveloperApplication: FetchableRecord, PersistableRecord {
             id: row.text(0), portalID: portalID, developerID: developerID, name: row.text(1), description: row.text(2),
             redirectURI: row.text(3), consumerID: row.text(4), createdAt: try row.date(5), updatedAt: try row.date(6))
     }
-
-    /// Read column by column rather than through `Decodable`: a page of fifty costs several times less.
-    public init(row: Row) throws {
-        self.init(
-            id: row["id"], portalID: row["portal_id"], developerID: row["developer_id"], name: row["name"],
-            description: row["description"], redirectURI: row["redirect_uri"], consumerID: row["consumer_id"],
-            createdAt: row["created_at"], updatedAt: row["updated_at"])
-    }
 }
