@@ -36,10 +36,7 @@ public struct PageRenderer: Sendable {
 
     /// The default theme with `overrides` (template name → parsed template) in place of its own.
     public init(overrides: [String: ParsedTemplate]) throws(TemplateError) {
-        var templates = overrides
-        for (name, text) in DefaultTheme.templates where overrides[name] == nil {
-            templates[name] = try Self.parse(text, name: name)
-        }
+        let templates = try Self.defaultTheme.get().merging(overrides) { _, override in override }
         let compiled = templates.compactMapValues(\.compiled)
         if compiled.count == templates.count {
             engine = .compiled(CompiledLibrary(templates: compiled))
@@ -47,6 +44,18 @@ public struct PageRenderer: Sendable {
             engine = .mustache(MustacheLibrary(templates: templates.mapValues(\.mustache)))
         }
     }
+
+    /// The default theme's templates, parsed once per process (a portal's renderer is rebuilt whenever
+    /// its files change).
+    private static let defaultTheme: Result<[String: ParsedTemplate], TemplateError> = {
+        do throws(TemplateError) {
+            var parsed: [String: ParsedTemplate] = [:]
+            for (name, text) in DefaultTheme.templates { parsed[name] = try parse(text, name: name) }
+            return .success(parsed)
+        } catch {
+            return .failure(error)
+        }
+    }()
 
     /// Parses one template (a portal's file is checked with this before it is stored).
     public static func parse(_ text: String, name: String) throws(TemplateError) -> ParsedTemplate {

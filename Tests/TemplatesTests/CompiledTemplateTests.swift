@@ -93,6 +93,19 @@ import Testing
         #expect(compiled == expected, "\(feature)")
     }
 
+    /// A partial that includes itself stops at the depth limit; two copies of itself stop at the budget:
+    /// the page renders, finitely, instead of exhausting the worker's stack.
+    @Test func recursivePartialsStopAtTheLimits() throws {
+        let library = CompiledLibrary(templates: [
+            "loop": try CompiledTemplate("[{{>self}}]"), "self": try CompiledTemplate("x{{>self}}"),
+            "explode": try CompiledTemplate("[{{>twice}}]"), "twice": try CompiledTemplate("{{>twice}}{{>twice}}"),
+        ])
+        let looped = try #require(library.render(Sample(), withTemplate: "loop"))
+        #expect(String(decoding: looped, as: UTF8.self) == "[" + String(repeating: "x", count: CompiledLibrary.maximumPartialDepth) + "]")
+        let exploded = try #require(library.render(Sample(), withTemplate: "explode"))
+        #expect(String(decoding: exploded, as: UTF8.self) == "[]")
+    }
+
     @Test func swiftMustacheExtensionsAreNotCompiled() throws {
         for text in ["{{uppercased(name)}}", "{{% CONTENT_TYPE: TEXT }}{{name}}", "{{>*name}}", "a\rb", "a\u{2028}{{name}}"] {
             #expect(throws: CompiledTemplate.NotCompiled.self, "\(text)") { try CompiledTemplate(text) }

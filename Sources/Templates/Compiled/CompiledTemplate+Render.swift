@@ -2,44 +2,59 @@
 struct CompiledLibrary: Sendable {
     let templates: [String: CompiledTemplate]
 
+    /// Partials nest at most this deep, and a page expands at most `maximumPartials`: a theme's partial that
+    /// includes itself (or two that include each other) renders so far and no further, instead of
+    /// exhausting the worker's stack. The default theme's deepest, a schema's properties, nests once per level.
+    static let maximumPartialDepth = 64
+    static let maximumPartials = 100_000
+
     /// Renders `object` with the template `name` (nil if there is none) as UTF-8.
     func render(_ object: some TemplateObject, withTemplate name: String) -> [UInt8]? {
         guard let template = templates[name] else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(16_384)
-        var stack: [TemplateValue] = [.object(object)]
-        template.render(into: &output, stack: &stack, scope: RenderScope(library: self, indentation: nil, inherited: nil))
-        return output
+        var state = RenderState(output: [], stack: [.object(object)], partialsLeft: Self.maximumPartials)
+        state.output.reserveCapacity(16_384)
+        template.render(&state, scope: RenderScope(library: self, indentation: nil, inherited: nil, depth: 0))
+        return state.output
     }
 }
 
+/// A page being rendered: its bytes so far, the values in scope (innermost last) and how many more
+/// partials it may expand.
+struct RenderState {
+    var output: [UInt8]
+    var stack: [TemplateValue]
+    var partialsLeft: Int
+}
+
 /// What a template renders with besides the values: the partials, the indentation of a standalone
-/// partial (prefixed to each of its lines), and the blocks a child template replaced.
+/// partial (prefixed to each of its lines), the blocks a child template replaced, and how deep in
+/// partials it is.
 struct RenderScope {
     let library: CompiledLibrary
     let indentation: [UInt8]?
     let inherited: [String: CompiledTemplate]?
+    let depth: Int
 
     func indented(_ more: [UInt8]?) -> RenderScope {
         guard let more else { return self }
-        return RenderScope(library: library, indentation: (indentation ?? []) + more, inherited: inherited)
+        return RenderScope(library: library, indentation: (indentation ?? []) + more, inherited: inherited, depth: depth)
     }
 }
 
 /// Rendering as swift-mustache renders (see `CompiledTemplate`), into one byte buffer.
 extension CompiledTemplate {
-    func render(into output: inout [UInt8], stack: inout [TemplateValue], scope: RenderScope) {
+    func render(_ state: inout RenderState, scope: RenderScope) {
         guard let indentation = scope.indentation, !indentation.isEmpty else {
-            for node in joinedNodes { render(node, into: &output, stack: &stack, scope: scope) }
+            for node in nodes { render(node, &state, scope: scope) }
             return
         }
         // Inside an indented partial, output that starts a new line of this template gets the indentation.
-        let start = output.count
+        let start = state.output.count
         for node in nodes {
-            let atLineStart = Self.endsWithLineFeed(output, from: start)
-            let before = output.count
-            render(node, into: &output, stack: &stack, scope: scope)
-            if atLineStart, output.count > before { output.insert(contentsOf: indentation, at: before) }
+            let atLineStart = Self.endsWithLineFeed(state.output, from: start)
+            let before = state.output.count
+            render(node, &state, scope: scope)
+            if atLineStart, state.output.count > before { state.output.insert(contentsOf: indentation, at: before) }
         }
     }
 
@@ -50,46 +65,45 @@ extension CompiledTemplate {
         return count - 2 < start || output[count - 2] != UInt8(ascii: "\r")
     }
 
-    private func render(_ node: Node, into output: inout [UInt8], stack: inout [TemplateValue], scope: RenderScope) {
+    /// Renders `template` with `value` as the innermost value.
+    private static func render(_ template: CompiledTemplate, with value: TemplateValue, _ state: inout RenderState, scope: RenderScope) {
+        state.stack.append(value)
+        template.render(&state, scope: scope)
+        state.stack.removeLast()
+    }
+
+    private func render(_ node: Node, _ state: inout RenderState, scope: RenderScope) {
         switch node {
         case .text(let bytes):
-            output.append(contentsOf: bytes)
+            state.output.append(contentsOf: bytes)
 
         case .variable(let name, let escaped):
-            switch Self.lookUp(name, in: stack) {
-            case .text(let text): escaped ? HTMLEscaping.append(text, to: &output) : output.append(contentsOf: text.utf8)
-            case .number(let number): output.append(contentsOf: String(number).utf8)
-            case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+            switch Self.lookUp(name, in: state.stack) {
+            case .text(let text): escaped ? HTMLEscaping.append(text, to: &state.output) : state.output.append(contentsOf: text.utf8)
+            case .number(let number): state.output.append(contentsOf: String(number).utf8)
+            case .bool(let flag): state.output.append(contentsOf: (flag ? "true" : "false").utf8)
             // swift-mustache prints a Swift description of a list or a model: nothing a page should show.
             case .missing, .object, .list: break
             }
 
         case .section(let name, let template):
-            switch Self.lookUp(name, in: stack) {
+            switch Self.lookUp(name, in: state.stack) {
             case .list(let items):
-                for item in items {
-                    stack.append(item)
-                    template.render(into: &output, stack: &stack, scope: scope)
-                    stack.removeLast()
-                }
+                for item in items { Self.render(template, with: item, &state, scope: scope) }
             case .bool(let flag):
-                if flag { template.render(into: &output, stack: &stack, scope: scope) }
+                if flag { template.render(&state, scope: scope) }
             case .missing:
                 break
             case let value:
-                stack.append(value)
-                template.render(into: &output, stack: &stack, scope: scope)
-                stack.removeLast()
+                Self.render(template, with: value, &state, scope: scope)
             }
 
         case .invertedSection(let name, let template):
-            switch Self.lookUp(name, in: stack) {
+            switch Self.lookUp(name, in: state.stack) {
             case .list(let items) where items.isEmpty:
-                stack.append(.list(items))
-                template.render(into: &output, stack: &stack, scope: scope)
-                stack.removeLast()
+                Self.render(template, with: .list(items), &state, scope: scope)
             case .bool(false), .missing:
-                template.render(into: &output, stack: &stack, scope: scope)
+                template.render(&state, scope: scope)
             default:
                 break
             }
@@ -99,17 +113,19 @@ extension CompiledTemplate {
 
         case .block(let name, let defaultTemplate, let indentation):
             let template = scope.inherited?[name] ?? defaultTemplate
-            template.render(into: &output, stack: &stack, scope: scope.indented(indentation))
+            template.render(&state, scope: scope.indented(indentation))
 
         case .partial(let name, let indentation, let inherits):
-            guard let template = scope.library.templates[name] else { return }
+            guard let template = scope.library.templates[name], scope.depth < CompiledLibrary.maximumPartialDepth, state.partialsLeft > 0
+            else { return }
+            state.partialsLeft -= 1
             var inherited = scope.inherited
             if let inherits {
                 // A block replaced further out wins over the same block replaced here.
                 inherited = inherited?.merging(inherits) { outer, _ in outer } ?? inherits
             }
-            let partialScope = RenderScope(library: scope.library, indentation: scope.indentation, inherited: inherited)
-            template.render(into: &output, stack: &stack, scope: partialScope.indented(indentation))
+            let partialScope = RenderScope(library: scope.library, indentation: scope.indentation, inherited: inherited, depth: scope.depth + 1)
+            template.render(&state, scope: partialScope.indented(indentation))
         }
     }
 

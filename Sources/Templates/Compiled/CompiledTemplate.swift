@@ -21,9 +21,6 @@ struct CompiledTemplate: Sendable {
     }
 
     let nodes: [Node]
-    /// `nodes` with each run of text joined into one: what renders outside an indented partial, where
-    /// node boundaries do not matter (inside one, each line's text must stay a node of its own).
-    let joinedNodes: [Node]
 
     /// Why a template was not compiled (it is rendered by swift-mustache instead).
     struct NotCompiled: Error, CustomStringConvertible {
@@ -38,15 +35,6 @@ struct CompiledTemplate: Sendable {
 
     fileprivate init(nodes: [Node]) {
         self.nodes = nodes
-        var joined: [Node] = []
-        for node in nodes {
-            if case .text(let next) = node, case .text(let previous)? = joined.last {
-                joined[joined.count - 1] = .text(previous + next)
-            } else {
-                joined.append(node)
-            }
-        }
-        joinedNodes = joined
     }
 }
 
