@@ -204,8 +204,8 @@ import Testing
         let odd = "quote \" backslash \\ line\n tab\t \u{1} é 🙂"
         let written = JSONObjectWriter.bytes { object in
             object.member("text", odd)
-            object.member("number", Int64(-42))
-            object.member("flag", false)
+            object.member("number", JSON.int(-42))
+            object.member("flag", JSON.bool(false))
             object.member("when", epochSeconds: date)
             object.member("none", JSON.null)
             object.member("nested") { $0.member("id", "x"); $0.member("deeper") { _ in } }

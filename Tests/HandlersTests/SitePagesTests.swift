@@ -40,6 +40,12 @@ import Testing
             cookies.isEmpty ? [] : [("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))]
         }
 
+        /// Signs up through the form, with the password the tests log in with.
+        func signUp(_ email: String, name: String) {
+            get("/register")
+            post("/register", [("email", email), ("password", "correct horse battery"), ("meta.full_name", name)])
+        }
+
         private func keep(_ response: TestResponse) {
             for header in response.headers.values("set-cookie") {
                 let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -55,8 +61,7 @@ import Testing
     @Test func dashboardShowsTotalsBeyondOnePage() throws {
         let portal = try TestPortal()
         let browser = Browser(portal)
-        browser.get("/register")
-        browser.post("/register", [("email", "many@example.com"), ("password", "correct horse battery"), ("meta.full_name", "Many")])
+        browser.signUp("many@example.com", name: "Many")
         browser.get("/login")
         #expect(browser.post("/login", [("email", "many@example.com"), ("password", "correct horse battery")]).status == 303)
         let developer = try #require(try DeveloperRepository(portal.database).find(portalID: portal.defaultPortal.id, email: "many@example.com"))
@@ -125,8 +130,7 @@ import Testing
     @Test func nextNeverLeavesThePortal() throws {
         let portal = try TestPortal()
         let browser = Browser(portal)
-        browser.get("/register")
-        browser.post("/register", [("email", "b@example.com"), ("password", "correct horse battery"), ("meta.full_name", "B")])
+        browser.signUp("b@example.com", name: "B")
         browser.get("/login")
         for next in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
             browser.cookies["portal_session"] = nil

@@ -38,21 +38,12 @@ public struct JSONObjectWriter {
         JSON.writeString(value, to: &bytes)
     }
 
-    public mutating func member(_ name: StaticString, _ value: Int64) {
-        key(name)
-        bytes.appendDecimal(value)
-    }
-
-    public mutating func member(_ name: StaticString, _ value: Bool) {
-        key(name)
-        JSON.bool(value).write(to: &bytes)
-    }
-
     /// A time as whole seconds since 1970 (`JSON.epochSeconds`).
     public mutating func member(_ name: StaticString, epochSeconds date: Date) {
         member(name, JSON.epochSeconds(date))
     }
 
+    /// Any other value, from its `JSON` form.
     public mutating func member(_ name: StaticString, _ value: JSON) {
         key(name)
         value.write(to: &bytes)
