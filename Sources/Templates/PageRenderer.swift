@@ -69,7 +69,7 @@ public struct PageRenderer: Sendable {
     }
 
     /// Whether pages render through the compiled templates (false: swift-mustache renders them).
-    public var isCompiled: Bool {
+    var isCompiled: Bool {
         if case .compiled = engine { return true }
         return false
     }
