@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GitHub-flavoured markdown of custom pages (Debian ships no .pc file for the extensions).
         .systemLibrary(name: "CCMarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        // libcurl (audit webhooks) and libxml2 (SAML metadata), loaded on first use rather than linked:
+        // Foundation's URLSession and XMLParser would link them and their ~35 dependencies into every worker.
+        .target(name: "CLazyLibraries"),
 
         .target(
             name: "Storage",
@@ -46,6 +49,7 @@ let package = Package(
         .target(
             name: "Handlers",
             dependencies: [
+                "CLazyLibraries",
                 "Storage",
                 "Templates",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -14,7 +14,7 @@ PORTAL_PACKAGES=(
     nginx python3 libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
     libcmark-gfm-extensions-dev libxml2
     pkg-config openssl ca-certificates curl sqlite3
-    libcurl4-openssl-dev # the static Foundation that --static-swift-stdlib links (URLSession) needs -lcurl
+    libcurl4-openssl-dev # curl/curl.h for CLazyLibraries (libcurl itself is loaded at run time, by audit webhooks)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

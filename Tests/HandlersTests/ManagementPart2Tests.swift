@@ -111,6 +111,29 @@ import Testing
         #expect(SAMLMetadata.isWellFormed(#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>"#))
         #expect(!SAMLMetadata.isWellFormed("<EntityDescriptor>"))
         #expect(!SAMLMetadata.isWellFormed("<Other/>"))
+        #expect(SAMLMetadata.isWellFormed(#"<?xml version="1.0"?><EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"><EntityDescriptor entityID="x"/></EntitiesDescriptor>"#))
+        #expect(!SAMLMetadata.isWellFormed("<EntityDescriptor/><EntityDescriptor/>"), "two root elements")
+        #expect(!SAMLMetadata.isWellFormed("<EntityDescriptor><a></EntityDescriptor>"), "mismatched tags")
+        #expect(!SAMLMetadata.isWellFormed(""))
+        // An external entity is neither fetched nor substituted: the document stays well-formed and the
+        // check never reads the file.
+        #expect(SAMLMetadata.isWellFormed(#"<!DOCTYPE e [<!ENTITY x SYSTEM "file:///nonexistent/secret">]><EntityDescriptor>&x;</EntityDescriptor>"#))
+    }
+
+    @Test func outboundPostsReportWhyNoReplyCame() {
+        // Nothing listens on port 1; a file: URL is not the web; a header cannot smuggle a second line.
+        guard case .failure(let refused) = OutboundHTTP.post(url: "http://127.0.0.1:1/", headers: [], body: [], timeoutSeconds: 5) else {
+            Issue.record("a closed port answered"); return
+        }
+        #expect(!refused.message.isEmpty)
+        guard case .failure(let file) = OutboundHTTP.post(url: "file:///etc/hostname", headers: [], body: [], timeoutSeconds: 5) else {
+            Issue.record("file: URL fetched"); return
+        }
+        #expect(file.message.lowercased().contains("protocol"))
+        guard case .failure(let smuggled) = OutboundHTTP.post(url: "http://127.0.0.1:1/", headers: ["Authorization: a\r\nX-Evil: 1"], body: [], timeoutSeconds: 5) else {
+            Issue.record("a header with a line break was sent"); return
+        }
+        #expect(smuggled.message == "a header value holds a line break")
     }
 
     @Test func themeDefaultsParse() {

@@ -1,7 +1,5 @@
+import CLazyLibraries
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import Storage
 
@@ -60,36 +58,21 @@ final class AuditWebhookSender: Sendable {
     }
 
     private func send(_ delivery: AuditDelivery) -> Outcome {
-        guard let url = URL(string: delivery.destination.endpoint) else {
-            return Outcome(succeeded: false, code: nil, message: "the destination's endpoint is not a URL")
+        guard let url = URL(string: delivery.destination.endpoint), url.scheme == "https" || url.scheme == "http" else {
+            return Outcome(succeeded: false, code: nil, message: "the destination's endpoint is not an http(s) URL")
         }
-        var request = URLRequest(url: url, timeoutInterval: Self.requestTimeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("portal-fcgi audit-log webhook", forHTTPHeaderField: "User-Agent")
+        var headers = ["Content-Type: application/json", "User-Agent: portal-fcgi audit-log webhook"]
         if let authorization = delivery.destination.authorization {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+            headers.append("Authorization: \(authorization)")
         }
-        request.httpBody = Data(JSON.array(delivery.entries.map(Self.json)).bytes)
-
-        let done = DispatchSemaphore(value: 0)
-        let result = ResultBox()
-        let task = URLSession.shared.dataTask(with: request) { _, response, error in
-            result.set(response: response as? HTTPURLResponse, error: error)
-            done.signal()
+        let body = JSON.array(delivery.entries.map(Self.json)).bytes
+        switch OutboundHTTP.post(url: url.absoluteString, headers: headers, body: body, timeoutSeconds: Int(Self.requestTimeout)) {
+        case .success(let status):
+            let reason = Response.reasonPhrases[status] ?? "HTTP \(status)"
+            return Outcome(succeeded: (200...299).contains(status), code: status, message: reason)
+        case .failure(let failure):
+            return Outcome(succeeded: false, code: nil, message: failure.message)
         }
-        task.resume()
-        if done.wait(timeout: .now() + Self.requestTimeout + 5) == .timedOut {
-            task.cancel()
-            return Outcome(succeeded: false, code: nil, message: "no answer within \(Int(Self.requestTimeout)) s")
-        }
-        let (response, error) = result.get()
-        guard let response else {
-            return Outcome(succeeded: false, code: nil, message: error.map { "\($0.localizedDescription)" } ?? "no response")
-        }
-        let status = response.statusCode
-        let reason = Response.reasonPhrases[status] ?? "HTTP \(status)"
-        return Outcome(succeeded: (200...299).contains(status), code: status, message: reason)
     }
 
     /// An audit entry as the webhook receives it.
@@ -100,23 +83,5 @@ final class AuditWebhookSender: Sendable {
             ("outcome", .string(entry.outcome)), ("token_id", .string(entry.tokenID)),
             ("client_address", entry.clientAddress.map { .string($0) } ?? .null),
         ])
-    }
-
-    /// The completion handler's result, handed from URLSession's queue to the waiting thread.
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var response: HTTPURLResponse?
-        private var error: (any Error)?
-
-        func set(response: HTTPURLResponse?, error: (any Error)?) {
-            lock.withLock {
-                self.response = response
-                self.error = error
-            }
-        }
-
-        func get() -> (HTTPURLResponse?, (any Error)?) {
-            lock.withLock { (response, error) }
-        }
     }
 }

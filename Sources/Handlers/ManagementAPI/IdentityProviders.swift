@@ -1,7 +1,5 @@
+import CLazyLibraries
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Storage
 
 /// A portal's OIDC and SAML identity providers (seed 001, v2 Portal Auth Settings): at most one
@@ -177,39 +175,17 @@ enum IdentityProviders {
     }
 }
 
-/// Checks SAML IdP metadata: well-formed XML (Foundation's parser, external entities off) whose root
-/// element is an `EntityDescriptor` or `EntitiesDescriptor` in any namespace prefix.
+/// Checks SAML IdP metadata: well-formed XML (libxml2, loaded on first use; no network, no external
+/// entities) whose root element is an `EntityDescriptor` or `EntitiesDescriptor` in any namespace prefix.
 enum SAMLMetadata {
     static func isWellFormed(_ xml: String) -> Bool {
-        let parser = XMLParser(data: Data(xml.utf8))
-        parser.shouldResolveExternalEntities = false
-        let root = RootElement()
-        parser.delegate = root
-        parser.shouldProcessNamespaces = true
-        // The root must also be closed: the parser reports a truncated document as parsed.
-        guard parser.parse(), !root.failed, root.closed, let name = root.name else { return false }
+        var root = [CChar](repeating: 0, count: 64)
+        var error = [CChar](repeating: 0, count: 256)
+        let outcome = Array(xml.utf8).withUnsafeBytes { bytes in
+            portal_xml_root_element(bytes.baseAddress, bytes.count, &root, root.count, &error, error.count)
+        }
+        guard outcome == 1 else { return false }
+        let name = String(decoding: root.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return name == "EntityDescriptor" || name == "EntitiesDescriptor"
-    }
-
-    private final class RootElement: NSObject, XMLParserDelegate {
-        var name: String?
-        var depth = 0
-        var closed = false
-        var failed = false
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-            if name == nil { name = elementName }
-            if closed { failed = true }  // a second root element
-            depth += 1
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            depth -= 1
-            if depth == 0 { closed = true }
-        }
-
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            failed = true
-        }
     }
 }
