@@ -59,6 +59,13 @@ public struct PageRenderer: Sendable {
 
     /// Parses one template (a portal's file is checked with this before it is stored).
     public static func parse(_ text: String, name: String) throws(TemplateError) -> ParsedTemplate {
+        do {
+            try TemplateNesting.check(text)
+        } catch .tooDeep {
+            throw TemplateError(description: "template \(name) nests sections more than \(TemplateNesting.maximumDepth) deep")
+        } catch {
+            throw TemplateError(description: "template \(name) does not parse: a tag is not closed or holds characters a name cannot")
+        }
         let mustache: MustacheTemplate
         do {
             mustache = try MustacheTemplate(string: text)

@@ -56,6 +56,7 @@ import Testing
         var compiled: [String: CompiledTemplate] = [:]
         var allCompiled = true
         for (name, text) in templates {
+            try TemplateNesting.check(text)  // what swift-mustache accepts, the nesting walk accepts too
             mustache.register(try MustacheTemplate(string: text), named: name)
             if let template = try? CompiledTemplate(text) { compiled[name] = template } else { allCompiled = false }
         }

@@ -205,3 +205,24 @@ def test_template_edit_through_the_files_endpoint_shows_on_the_next_load(portal,
     b = browser_factory(host=domain)
     b.get("/login")
     assert b.find("p.marker").text == marker
+
+
+def test_a_template_nested_too_deep_is_refused_and_the_portal_keeps_serving(portal, root_token):
+    """1,000 nested sections (a 12 KB file) overflowed a worker thread's stack in the template parser and took the
+    worker down on upload; now the upload is a 400 naming the limit, and the portal keeps serving its pages."""
+    r = admin(portal, "POST", "/api/v2/portals", root_token, json={"name": f"Deep {uuid.uuid4().hex[:8]}"})
+    assert r.status_code == 201, r.text
+    files = f"/api/v2/portals/{r.json()['id']}/files"
+    deep = "{{#a}}" * 1000 + "x" + "{{/a}}" * 1000
+    for attempt in range(3):  # each would have crashed a worker
+        r = admin(portal, "PUT", files, root_token, json={"path": "themes/default/layouts/home.mustache", "contents": deep})
+        assert r.status_code == 400, f"attempt {attempt}: {r.status_code} {r.text[:300]!r}"
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        problems = r.json()["invalid_parameters"]
+        assert [p["field"] for p in problems] == ["contents"], problems
+        assert "nests sections more than 32 deep" in problems[0]["reason"], problems
+    # 32 levels are a template like any other.
+    fine = "{{#a}}" * 32 + "x" + "{{/a}}" * 32
+    r = admin(portal, "PUT", files, root_token, json={"path": "themes/default/layouts/home.mustache", "contents": fine})
+    assert r.status_code in (200, 201), r.text[:300]
+    assert portal.session.get(portal.url("/"), timeout=15).status_code == 200
