@@ -1,5 +1,5 @@
 import Foundation
-import Handlers
+@testable import Handlers
 import Logging
 import PortalTesting
 import Storage
@@ -7,6 +7,24 @@ import Testing
 
 /// The mailer against a real SMTP server on loopback (scripts/smtp-sink.py).
 @Suite(.serialized) struct MailerTests {
+    /// The Date header is written by hand (a DateFormatter loads ICU); it says what the formatter says.
+    @Test func dateHeaderIsRFC5322() {
+        let reference = DateFormatter()
+        reference.locale = Locale(identifier: "en_US_POSIX")
+        reference.timeZone = TimeZone(identifier: "UTC")
+        reference.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var generator = SystemRandomNumberGenerator()
+        var mismatches: [String] = []
+        for _ in 0..<5_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -12_212_553_600..<253_402_300_799, using: &generator))
+            if SMTPClient.dateHeader(date) != reference.string(from: date), mismatches.count < 5 {
+                mismatches.append("\(date.timeIntervalSince1970): \(SMTPClient.dateHeader(date)) vs \(reference.string(from: date))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(SMTPClient.dateHeader(Date(timeIntervalSince1970: 1_796_243_100.9)) == "Wed, 02 Dec 2026 20:25:00 +0000")
+    }
+
     /// Starts the project's SMTP sink on a free port, writing messages into a temp directory.
     final class SMTPSink {
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A JSON value with ordered object keys, serialised byte-wise (no Foundation on the hot path).
 public enum JSON: Sendable, Equatable {
@@ -130,14 +131,5 @@ extension [UInt8] {
             } while rest > 0
             append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
         }
-    }
-}
-
-extension Date {
-    /// Milliseconds since 1970, rounded the way CoreFoundation's date formatters round (and so GRDB's
-    /// stored dates and `ISO8601DateFormatter`): from the reference date, half a millisecond up, then
-    /// down. Computed any other way, a time at exactly half a millisecond could land one apart.
-    var storedMilliseconds: Double {
-        ((timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Where and how mail is delivered: an SMTP server (RFC 5321), usually a local relay (postfix,
 /// nullmailer) that handles TLS and retries towards the outside.
@@ -60,20 +61,29 @@ struct SMTPClient {
 
     /// The RFC 5322 message with dot-stuffing and the terminating `.` line.
     static func message(from: String, to: String, subject: String, body: String, date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         var lines = [
             "From: \(clean(from))", "To: \(clean(to))", "Subject: \(encodedHeader(clean(subject)))",
-            "Date: \(formatter.string(from: date))", "Message-ID: <\(UUID().uuidString.lowercased())@\(domain)>",
+            "Date: \(dateHeader(date))", "Message-ID: <\(UUID().uuidString.lowercased())@\(domain)>",
             "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
         ]
         for line in body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
             lines.append(line.hasPrefix(".") ? "." + line : String(line))
         }
         return lines.joined(separator: "\r\n") + "\r\n.\r\n"
+    }
+
+    /// RFC 5322's `Wed, 02 Dec 2026 20:45:00 +0000`, written here: a `DateFormatter` with a locale and a
+    /// time zone loads ICU's data into the worker (~4 MiB) for one header.
+    static func dateHeader(_ date: Date) -> String {
+        // Rounded to the millisecond first, then the seconds taken, as Foundation's formatters do.
+        let (days, inDay) = StoredDate.daysAndMilliseconds(Int64(date.storedMilliseconds))
+        let (year, month, day) = StoredDate.civil(daysSince1970: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let time = "\(two(inDay / 3_600_000)):\(two(inDay / 60_000 % 60)):\(two(inDay / 1000 % 60))"
+        return "\(weekdays[Int((days % 7 + 7) % 7)]), \(two(day)) \(months[Int(month - 1)]) \(year) \(time) +0000"
     }
 
     /// Header values never carry CR or LF (no header injection).

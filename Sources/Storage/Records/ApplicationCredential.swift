@@ -48,6 +48,6 @@ public struct ApplicationCredential: Codable, Sendable, Equatable {
     }
 }
 
-extension ApplicationCredential: FetchableRecord, PersistableRecord {
+extension ApplicationCredential: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "application_credentials"
 }

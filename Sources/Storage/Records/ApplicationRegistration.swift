@@ -43,6 +43,6 @@ public struct ApplicationRegistration: Codable, Sendable, Equatable {
     }
 }
 
-extension ApplicationRegistration: FetchableRecord, PersistableRecord {
+extension ApplicationRegistration: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "application_registrations"
 }

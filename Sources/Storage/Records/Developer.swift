@@ -47,7 +47,7 @@ public struct Developer: Codable, Sendable, Equatable {
     }
 }
 
-extension Developer: FetchableRecord, PersistableRecord {
+extension Developer: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "developers"
 
     /// Read column by column rather than through `Decodable`: a developer is decoded on every
@@ -58,7 +58,7 @@ extension Developer: FetchableRecord, PersistableRecord {
         }
         self.init(
             id: row["id"], portalID: row["portal_id"], email: row["email"], passwordHash: row["password_hash"], meta: row["meta"],
-            status: status, consumerID: row["consumer_id"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+            status: status, consumerID: row["consumer_id"], createdAt: row.storedDate("created_at"), updatedAt: row.storedDate("updated_at"))
     }
 }
 

@@ -44,7 +44,7 @@ public struct DeveloperApplication: Codable, Sendable, Equatable {
     }
 }
 
-extension DeveloperApplication: FetchableRecord, PersistableRecord {
+extension DeveloperApplication: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "applications"
 
     /// The columns `init(direct:developerID:portalID:)` reads, in its order.

@@ -30,6 +30,6 @@ public struct EmailChange: Codable, Sendable, Equatable {
     }
 }
 
-extension EmailChange: FetchableRecord, PersistableRecord {
+extension EmailChange: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "email_changes"
 }

@@ -53,6 +53,6 @@ public struct JWTCredential: Codable, Sendable, Equatable {
     }
 }
 
-extension JWTCredential: FetchableRecord, PersistableRecord {
+extension JWTCredential: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "jwt_credentials"
 }

@@ -29,6 +29,6 @@ public struct KeyAuthCredential: Codable, Sendable, Equatable {
     }
 }
 
-extension KeyAuthCredential: FetchableRecord, PersistableRecord {
+extension KeyAuthCredential: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "key_auth_credentials"
 }

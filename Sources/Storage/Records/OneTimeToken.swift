@@ -34,6 +34,6 @@ public struct OneTimeToken: Codable, Sendable, Equatable {
     }
 }
 
-extension OneTimeToken: FetchableRecord, PersistableRecord {
+extension OneTimeToken: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "one_time_tokens"
 }

@@ -37,7 +37,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
     }
 }
 
-extension OutboxMessage: FetchableRecord, MutablePersistableRecord {
+extension OutboxMessage: FetchableRecord, MutablePersistableRecord, StoredDateRecord {
     public static let databaseTableName = "outbox"
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -94,6 +94,6 @@ extension Portal {
         #"[{"title":"full_name","label":"Full Name","is_email":false,"validator":{"type":"string","required":true}}]"#
 }
 
-extension Portal: FetchableRecord, PersistableRecord {
+extension Portal: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "portals"
 }

@@ -34,6 +34,6 @@ public struct Product: Codable, Sendable, Equatable {
     }
 }
 
-extension Product: FetchableRecord, PersistableRecord {
+extension Product: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "products"
 }

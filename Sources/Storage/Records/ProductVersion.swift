@@ -76,7 +76,7 @@ public struct ProductVersion: Codable, Sendable, Equatable {
     }
 }
 
-extension ProductVersion: FetchableRecord, PersistableRecord {
+extension ProductVersion: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "product_versions"
 }
 

@@ -70,7 +70,7 @@ public struct ProjectToken: Codable, Sendable, Equatable {
     }
 }
 
-extension ProjectToken: FetchableRecord, PersistableRecord {
+extension ProjectToken: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "project_tokens"
 }
 

@@ -22,6 +22,6 @@ public struct Session: Codable, Sendable, Equatable {
     }
 }
 
-extension Session: FetchableRecord, PersistableRecord {
+extension Session: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "sessions"
 }

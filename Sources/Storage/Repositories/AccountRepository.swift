@@ -79,7 +79,7 @@ public struct AccountRepository: Sendable {
             try OneTimeToken.fetchOne(db, sql: """
                 SELECT t.* FROM one_time_tokens t JOIN developers d ON d.id = t.developer_id
                 WHERE t.id = ? AND t.purpose = ? AND t.consumed_at IS NULL AND t.expires_at > ? AND d.portal_id = ?
-                """, arguments: [id, purpose.rawValue, now, portalID])
+                """, arguments: [id, purpose.rawValue, now.stored, portalID])
         }
     }
 
@@ -154,7 +154,7 @@ public struct AccountRepository: Sendable {
             }
             try db.execute(
                 sql: "UPDATE email_changes SET consumed_at = ? WHERE developer_id = ? AND consumed_at IS NULL",
-                arguments: [change.createdAt, change.developerID])
+                arguments: [change.createdAt.stored, change.developerID])
             try change.insert(db)
             try Self.endSessions(of: change.developerID, except: keepingSession, in: db)
             for mail in [confirmation, notice] {
@@ -175,7 +175,7 @@ public struct AccountRepository: Sendable {
                 WHERE id = ? AND consumed_at IS NULL AND expires_at > ?
                   AND developer_id IN (SELECT id FROM developers WHERE portal_id = ?)
                 RETURNING *
-                """, arguments: [now, id, now, portalID])
+                """, arguments: [now.stored, id, now.stored, portalID])
             else { return nil }
             return try Self.setEmail(developerID: change.developerID, email: change.newEmail, now: now, in: db)
         }
@@ -183,7 +183,7 @@ public struct AccountRepository: Sendable {
 
     private static func setEmail(developerID: String, email: String, now: Date, in db: Database) throws -> Developer? {
         try db.execute(
-            sql: "UPDATE developers SET email = ?, updated_at = ? WHERE id = ?", arguments: [email, now, developerID])
+            sql: "UPDATE developers SET email = ?, updated_at = ? WHERE id = ?", arguments: [email, now.stored, developerID])
         return try Developer.fetchOne(db, key: developerID)
     }
 
@@ -196,7 +196,7 @@ public struct AccountRepository: Sendable {
     public func changeMeta(developerID: String, meta: String, now: Date) throws(StorageError) {
         try database.write { db in
             try db.execute(
-                sql: "UPDATE developers SET meta = ?, updated_at = ? WHERE id = ?", arguments: [meta, now, developerID])
+                sql: "UPDATE developers SET meta = ?, updated_at = ? WHERE id = ?", arguments: [meta, now.stored, developerID])
         }
     }
 
@@ -213,7 +213,7 @@ public struct AccountRepository: Sendable {
     private static func setPassword(developerID: String, passwordHash: String, now: Date, in db: Database) throws {
         try db.execute(
             sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
-            arguments: [passwordHash, now, developerID])
+            arguments: [passwordHash, now.stored, developerID])
         try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [developerID])
     }
 
@@ -225,12 +225,12 @@ public struct AccountRepository: Sendable {
             WHERE id = ? AND purpose = ? AND consumed_at IS NULL AND expires_at > ?
               AND developer_id IN (SELECT id FROM developers WHERE portal_id = ?)
             RETURNING *
-            """, arguments: [now, id, purpose.rawValue, now, portalID])
+            """, arguments: [now.stored, id, purpose.rawValue, now.stored, portalID])
     }
 
     private static func consumeOutstanding(developerID: String, purpose: OneTimeToken.Purpose, now: Date, in db: Database) throws {
         try db.execute(
             sql: "UPDATE one_time_tokens SET consumed_at = ? WHERE developer_id = ? AND purpose = ? AND consumed_at IS NULL",
-            arguments: [now, developerID, purpose.rawValue])
+            arguments: [now.stored, developerID, purpose.rawValue])
     }
 }

@@ -45,7 +45,7 @@ public struct ApplicationRepository: Sendable {
                     WHERE id = ? AND developer_id = ? AND portal_id = ?
                     """,
                 arguments: [
-                    application.name, application.description, application.redirectURI, application.updatedAt,
+                    application.name, application.description, application.redirectURI, application.updatedAt.stored,
                     application.id, application.developerID, application.portalID,
                 ])
             return db.changesCount > 0

@@ -112,8 +112,8 @@ public struct AuditDeliveryRepository: Sendable {
     private func destination(_ row: Row) -> AuditLogDestination {
         var destination = AuditLogDestination(
             id: row["id"], name: row["name"], endpoint: row["endpoint"], authorization: seal.open(row["authorization_sealed"]),
-            logFormat: row["log_format"], createdAt: row["created_at"])
-        destination.updatedAt = row["updated_at"]
+            logFormat: row["log_format"], createdAt: row.storedDate("created_at"))
+        destination.updatedAt = row.storedDate("updated_at")
         return destination
     }
 
@@ -131,7 +131,7 @@ public struct AuditDeliveryRepository: Sendable {
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, endpoint = excluded.endpoint,
                     authorization_sealed = excluded.authorization_sealed, log_format = excluded.log_format, updated_at = excluded.updated_at
                 """, arguments: [destination.id, destination.name, destination.endpoint, sealed, destination.logFormat,
-                                 destination.createdAt, destination.updatedAt])
+                                 destination.createdAt.stored, destination.updatedAt.stored])
             try audit.record(in: db)
             return true
         }
@@ -163,7 +163,7 @@ public struct AuditDeliveryRepository: Sendable {
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log_webhooks WHERE portal_id = ?", arguments: [portalID]) {
                 webhook.enabled = row["enabled"]
                 webhook.destinationID = row["destination_id"]
-                webhook.lastAttemptAt = row["last_attempt_at"]
+                webhook.lastAttemptAt = row.optionalStoredDate("last_attempt_at")
                 webhook.lastResponseCode = row["last_response_code"]
                 webhook.lastResponseMessage = row["last_response_message"]
             }
@@ -186,7 +186,7 @@ public struct AuditDeliveryRepository: Sendable {
                     cursor = CASE WHEN ?6 THEN ?4 ELSE cursor END,
                     failures = CASE WHEN ?6 THEN 0 ELSE failures END,
                     next_attempt_at = CASE WHEN ?6 THEN NULL ELSE next_attempt_at END
-                """, arguments: [portalID, enabled, destinationID, end, now, restart])
+                """, arguments: [portalID, enabled, destinationID, end, now.stored, restart])
             try audit.record(in: db)
         }
     }
@@ -196,7 +196,7 @@ public struct AuditDeliveryRepository: Sendable {
     public func replayJob(portalID: String) throws(StorageError) -> AuditLogReplayJob? {
         try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM audit_log_replay_jobs WHERE portal_id = ?", arguments: [portalID]).map {
-                AuditLogReplayJob(startAt: $0["start_at"], endAt: $0["end_at"], status: $0["status"], updatedAt: $0["updated_at"])
+                AuditLogReplayJob(startAt: $0.storedDate("start_at"), endAt: $0.storedDate("end_at"), status: $0["status"], updatedAt: $0.storedDate("updated_at"))
             }
         }
     }
@@ -209,7 +209,7 @@ public struct AuditDeliveryRepository: Sendable {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO audit_log_replay_jobs (portal_id, start_at, end_at, status, cursor, updated_at)
                 VALUES (?, ?, ?, 'accepted', 0, ?)
-                """, arguments: [portalID, start, end, now])
+                """, arguments: [portalID, start.stored, end.stored, now.stored])
             try audit.record(in: db)
             return true
         }
@@ -235,7 +235,7 @@ public struct AuditDeliveryRepository: Sendable {
             try db.execute(sql: """
                 INSERT INTO background_leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
                 ON CONFLICT (name) DO UPDATE SET holder = ?2, expires_at = ?3 WHERE holder = ?2 OR expires_at < ?4
-                """, arguments: [name, holder, now.addingTimeInterval(duration), now])
+                """, arguments: [name, holder, now.addingTimeInterval(duration).stored, now.stored])
             return db.changesCount > 0
         }
     }
@@ -252,25 +252,25 @@ public struct AuditDeliveryRepository: Sendable {
                 """) {
                 let portalID: String = job["portal_id"]
                 guard let destinationID: String = job["destination_id"], let destination = try destination(id: destinationID, in: db) else {
-                    try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'failed', updated_at = ? WHERE portal_id = ?", arguments: [now, portalID])
+                    try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'failed', updated_at = ? WHERE portal_id = ?", arguments: [now.stored, portalID])
                     continue
                 }
-                if let next: Date = job["next_attempt_at"], next > now { continue }
+                if let next = job.optionalStoredDate("next_attempt_at"), next > now { continue }
                 let entries = try Self.entries(db, """
                     portal_id = ? AND id > ? AND created_at >= ? AND created_at <= ?
-                    """, [portalID, job["cursor"] as Int64, job["start_at"] as Date, job["end_at"] as Date], limit: limit)
+                    """, [portalID, job["cursor"] as Int64, job.storedDate("start_at").stored, job.storedDate("end_at").stored], limit: limit)
                 if entries.isEmpty {
-                    try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'completed', updated_at = ? WHERE portal_id = ?", arguments: [now, portalID])
+                    try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'completed', updated_at = ? WHERE portal_id = ?", arguments: [now.stored, portalID])
                     continue
                 }
                 try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'running', updated_at = ? WHERE portal_id = ? AND status != 'running'",
-                               arguments: [now, portalID])
+                               arguments: [now.stored, portalID])
                 return AuditDelivery(kind: .replay, portalID: portalID, destination: destination, entries: entries)
             }
             for hook in try Row.fetchAll(db, sql: """
                 SELECT portal_id, destination_id, cursor FROM audit_log_webhooks
                 WHERE enabled = 1 AND destination_id IS NOT NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                """, arguments: [now]) {
+                """, arguments: [now.stored]) {
                 let portalID: String = hook["portal_id"]
                 guard let destination = try destination(id: hook["destination_id"], in: db) else { continue }
                 let entries = try Self.entries(db, "portal_id = ? AND id > ?", [portalID, hook["cursor"] as Int64], limit: limit)
@@ -292,7 +292,7 @@ public struct AuditDeliveryRepository: Sendable {
         return try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE \(condition) ORDER BY id LIMIT ?", arguments: arguments).map {
             DeliverableAuditEntry(
                 id: $0["id"], portalID: $0["portal_id"], tokenID: $0["token_id"], action: $0["action"], targetType: $0["target_type"],
-                targetID: $0["target_id"], outcome: $0["outcome"], clientAddress: $0["client_address"], createdAt: $0["created_at"])
+                targetID: $0["target_id"], outcome: $0["outcome"], clientAddress: $0["client_address"], createdAt: $0.storedDate("created_at"))
         }
     }
 
@@ -309,7 +309,7 @@ public struct AuditDeliveryRepository: Sendable {
                 try db.execute(sql: "UPDATE \(column) SET cursor = max(cursor, ?) WHERE portal_id = ?", arguments: [last, delivery.portalID])
                 if delivery.kind == .live {
                     try db.execute(sql: "UPDATE audit_log SET delivered_at = ? WHERE portal_id = ? AND id >= ? AND id <= ?",
-                                   arguments: [now, delivery.portalID, delivery.entries.first?.id ?? last, last])
+                                   arguments: [now.stored, delivery.portalID, delivery.entries.first?.id ?? last, last])
                 }
                 try db.execute(sql: "UPDATE audit_log_webhooks SET failures = 0, next_attempt_at = NULL WHERE portal_id = ?",
                                arguments: [delivery.portalID])
@@ -317,11 +317,11 @@ public struct AuditDeliveryRepository: Sendable {
                 let failures = (try Int.fetchOne(db, sql: "SELECT failures FROM audit_log_webhooks WHERE portal_id = ?",
                                                  arguments: [delivery.portalID]) ?? 0) + 1
                 try db.execute(sql: "UPDATE audit_log_webhooks SET failures = ?, next_attempt_at = ? WHERE portal_id = ?",
-                               arguments: [failures, now.addingTimeInterval(retryAfter(failures)), delivery.portalID])
+                               arguments: [failures, now.addingTimeInterval(retryAfter(failures)).stored, delivery.portalID])
             }
             try db.execute(sql: """
                 UPDATE audit_log_webhooks SET last_attempt_at = ?, last_response_code = ?, last_response_message = ? WHERE portal_id = ?
-                """, arguments: [now, code, String(message.prefix(255)), delivery.portalID])
+                """, arguments: [now.stored, code, String(message.prefix(255)), delivery.portalID])
         }
     }
 }

@@ -27,7 +27,7 @@ public struct AuditEntry: Sendable, Equatable {
         try db.execute(sql: """
             INSERT INTO audit_log (portal_id, token_id, action, target_type, target_id, outcome, client_address, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [portalID, tokenID, action, targetType, targetID, outcome, clientAddress, at])
+            """, arguments: [portalID, tokenID, action, targetType, targetID, outcome, clientAddress, at.stored])
     }
 }
 

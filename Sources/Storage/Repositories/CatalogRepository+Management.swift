@@ -4,7 +4,7 @@ import GRDB
 /// An application auth strategy (Konnect application-auth-strategies): how applications authenticate to
 /// a product version. `configs` is the Konnect-shaped JSON (`{"key_auth": {"key_names": [...]}}`,
 /// `{"openid_connect": {"issuer": …, "scopes": […], "auth_methods": […]}}`, `{"basic_auth": {}}`).
-public struct AuthStrategy: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct AuthStrategy: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "application_auth_strategies"
 
     public enum StrategyType: String, Codable, Sendable, CaseIterable {
@@ -75,7 +75,7 @@ public struct ManagedVersion: Sendable, Equatable, FetchableRecord {
             strategy = AuthStrategy(
                 id: id, name: row["strategy_name"], displayName: row["strategy_display_name"],
                 strategyType: AuthStrategy.StrategyType(rawValue: row["strategy_type"]) ?? .keyAuth,
-                configs: row["strategy_configs"], createdAt: row["strategy_created_at"])
+                configs: row["strategy_configs"], createdAt: row.storedDate("strategy_created_at"))
         }
     }
 }
@@ -222,7 +222,7 @@ extension CatalogRepository {
     public func setSpecification(versionID: String, portalID: String, text: String, audit: AuditEntry) throws(StorageError) -> Bool {
         try database.write { db in
             try db.execute(sql: "UPDATE product_versions SET specification = ?, updated_at = ? WHERE id = ? AND portal_id = ?",
-                           arguments: [text, audit.at, versionID, portalID])
+                           arguments: [text, audit.at.stored, versionID, portalID])
             guard db.changesCount > 0 else { return false }
             try audit.record(in: db)
             return true

@@ -61,6 +61,6 @@ extension CatalogRepository {
             id: row["id"], productName: row["product_name"], productDescription: row["product_description"] ?? "",
             versionName: row["name"], versionDescription: row["description"] ?? "", deprecated: row["deprecated"],
             registrationOpen: row["application_registration_enabled"], specification: withSpecification ? row["specification"] : nil,
-            updatedAt: row["updated_at"])
+            updatedAt: row.storedDate("updated_at"))
     }
 }

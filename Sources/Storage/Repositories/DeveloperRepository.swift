@@ -37,7 +37,7 @@ public struct DeveloperRepository: Sendable {
         try database.write { db in
             try db.execute(
                 sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
-                arguments: [hash, now, developerID])
+                arguments: [hash, now.stored, developerID])
         }
     }
 }

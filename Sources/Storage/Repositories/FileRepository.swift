@@ -38,7 +38,7 @@ public struct PortalFile: Codable, Sendable, Equatable {
     }
 }
 
-extension PortalFile: FetchableRecord, PersistableRecord {
+extension PortalFile: FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "portal_files"
 }
 
@@ -58,8 +58,8 @@ public struct PortalFileSummary: Sendable, Equatable, FetchableRecord {
         checksum = row["checksum"]
         binary = row["binary"]
         size = row["size"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+        createdAt = row.storedDate("created_at")
+        updatedAt = row.storedDate("updated_at")
     }
 }
 

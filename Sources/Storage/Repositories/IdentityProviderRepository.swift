@@ -78,8 +78,8 @@ public struct IdentityProviderRepository: Sendable {
     private func provider(_ row: Row) -> IdentityProvider {
         var provider = IdentityProvider(
             id: row["id"], portalID: row["portal_id"], type: row["type"], enabled: row["enabled"], loginPath: row["login_path"],
-            config: row["config"], clientSecret: seal.open(row["client_secret_sealed"]), createdAt: row["created_at"])
-        provider.updatedAt = row["updated_at"]
+            config: row["config"], clientSecret: seal.open(row["client_secret_sealed"]), createdAt: row.storedDate("created_at"))
+        provider.updatedAt = row.storedDate("updated_at")
         return provider
     }
 
@@ -102,7 +102,7 @@ public struct IdentityProviderRepository: Sendable {
                 ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, login_path = excluded.login_path,
                     config = excluded.config, client_secret_sealed = excluded.client_secret_sealed, updated_at = excluded.updated_at
                 """, arguments: [provider.id, provider.portalID, provider.type, provider.enabled, provider.loginPath, provider.config,
-                                 sealed, provider.createdAt, provider.updatedAt])
+                                 sealed, provider.createdAt.stored, provider.updatedAt.stored])
             try audit.record(in: db)
             return .success(())
         }

@@ -19,7 +19,7 @@ public struct InstallationSecrets: Sendable {
             let value = SecretToken.generate()
             try db.execute(
                 sql: "INSERT INTO installation_secrets (name, value, created_at) VALUES (?, ?, ?)",
-                arguments: [name, value, now])
+                arguments: [name, value, now.stored])
             return value
         }
     }

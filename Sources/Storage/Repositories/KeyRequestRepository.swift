@@ -136,12 +136,12 @@ public struct KeyRequestRepository: Sendable {
                 return false
             }
             if let fields {
-                try db.execute(sql: "UPDATE application_registrations SET request_fields = ?, updated_at = ? WHERE id = ?", arguments: [fields, now, id])
+                try db.execute(sql: "UPDATE application_registrations SET request_fields = ?, updated_at = ? WHERE id = ?", arguments: [fields, now.stored, id])
             }
             if revoke {
                 try db.execute(
                     sql: "UPDATE application_registrations SET status = 'revoked', updated_at = ? WHERE id = ? AND status = 'approved'",
-                    arguments: [now, id])
+                    arguments: [now.stored, id])
                 try Self.deleteIssuedCredentials(registrationID: id, in: db)
             }
             return true
@@ -183,7 +183,7 @@ public struct KeyRequestRepository: Sendable {
             }
             guard request.developer.status == .approved else { return .failure(.developerInactive) }
             try db.execute(
-                sql: "UPDATE application_registrations SET status = 'approved', updated_at = ? WHERE id = ?", arguments: [now, id])
+                sql: "UPDATE application_registrations SET status = 'approved', updated_at = ? WHERE id = ?", arguments: [now.stored, id])
             request.registration.status = .approved
             request.registration.updatedAt = now
             let credential = issue(request.version.authStrategy)
@@ -192,12 +192,12 @@ public struct KeyRequestRepository: Sendable {
                 try db.execute(sql: """
                     INSERT INTO key_auth_credentials (id, portal_id, developer_id, key, created_at, registration_id)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [UUID().uuidString.lowercased(), portalID, request.developer.id, key, now, id])
+                    """, arguments: [UUID().uuidString.lowercased(), portalID, request.developer.id, key, now.stored, id])
             case let .basicAuth(username, password):
                 try db.execute(sql: """
                     INSERT INTO basic_auth_credentials (id, portal_id, developer_id, registration_id, username, password_hash, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [UUID().uuidString.lowercased(), portalID, request.developer.id, id, username, SecretToken.hash(password), now])
+                    """, arguments: [UUID().uuidString.lowercased(), portalID, request.developer.id, id, username, SecretToken.hash(password), now.stored])
             case let .oauth2(clientID, secret):
                 try ApplicationCredential(
                     portalID: portalID, applicationID: request.application.id, name: "\(request.product.name) \(request.version.name)",

@@ -55,7 +55,7 @@ public struct LoginThrottleRepository: Sendable {
                 arguments: [portalID, email])
         }
         guard let row else { return .allowed(hasFailures: false) }
-        if let lockedUntil: Date = row["locked_until"], lockedUntil > now {
+        if let lockedUntil = row.optionalStoredDate("locked_until"), lockedUntil > now {
             return .locked(retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
         }
         return .allowed(hasFailures: true)
@@ -72,12 +72,12 @@ public struct LoginThrottleRepository: Sendable {
                     failures = CASE WHEN last_failure_at < ? THEN 1 ELSE failures + 1 END,
                     last_failure_at = excluded.last_failure_at
                 RETURNING failures
-                """, arguments: [portalID, email, now, forgottenBefore]) ?? 1
+                """, arguments: [portalID, email, now.stored, forgottenBefore.stored]) ?? 1
             let lockout = policy.lockout(afterFailures: failures)
             if lockout > 0 {
                 try db.execute(
                     sql: "UPDATE login_failures SET locked_until = ? WHERE portal_id = ? AND email = ?",
-                    arguments: [now.addingTimeInterval(lockout), portalID, email])
+                    arguments: [now.addingTimeInterval(lockout).stored, portalID, email])
             }
             return lockout
         }

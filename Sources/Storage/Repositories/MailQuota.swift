@@ -23,7 +23,7 @@ public struct MailQuota: Sendable, Equatable {
                 sent = CASE WHEN window_started_at <= ? THEN 1 ELSE sent + 1 END,
                 window_started_at = CASE WHEN window_started_at <= ? THEN excluded.window_started_at ELSE window_started_at END
             RETURNING sent
-            """, arguments: [portalID, recipient, now, windowStartedBefore, windowStartedBefore]) ?? 1
+            """, arguments: [portalID, recipient, now.stored, windowStartedBefore.stored, windowStartedBefore.stored]) ?? 1
         return sent <= limit
     }
 }

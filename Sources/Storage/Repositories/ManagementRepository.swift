@@ -34,8 +34,8 @@ public struct ManagedDeveloper: Sendable, Equatable, FetchableRecord {
         fullName = row["full_name"]
         status = Developer.Status(rawValue: row["status"]) ?? .pending
         applicationCount = row["application_count"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+        createdAt = row.storedDate("created_at")
+        updatedAt = row.storedDate("updated_at")
     }
 }
 
@@ -63,8 +63,8 @@ public struct ManagedApplication: Sendable, Equatable, FetchableRecord {
         developerName = row["developer_name"]
         developerEmail = row["developer_email"]
         registrationCount = row["registration_count"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+        createdAt = row.storedDate("created_at")
+        updatedAt = row.storedDate("updated_at")
     }
 }
 
@@ -98,8 +98,8 @@ public struct ManagedRegistration: Sendable, Equatable, FetchableRecord {
         productName = row["product_name"]
         versionID = row["version_id"]
         versionName = row["version_name"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+        createdAt = row.storedDate("created_at")
+        updatedAt = row.storedDate("updated_at")
     }
 }
 
@@ -216,9 +216,9 @@ public struct ManagementRepository: Sendable {
             for (productID, status) in products {
                 try db.execute(sql: """
                     UPDATE product_versions SET publish_status = ?, updated_at = ? WHERE portal_id = ? AND product_id = ? AND in_portal = 1
-                    """, arguments: [status.rawValue, audit.at, portalID, productID])
+                    """, arguments: [status.rawValue, audit.at.stored, portalID, productID])
             }
-            try db.execute(sql: "UPDATE portals SET published_at = ? WHERE id = ?", arguments: [audit.at, portalID])
+            try db.execute(sql: "UPDATE portals SET published_at = ? WHERE id = ?", arguments: [audit.at.stored, portalID])
             try audit.record(in: db)
             return true
         }
@@ -277,7 +277,7 @@ public struct ManagementRepository: Sendable {
         try database.write { db in
             guard let before = try Self.developer(id: id, portalID: portalID, in: db) else { return nil }
             if before.status != status {
-                try db.execute(sql: "UPDATE developers SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, audit.at, id])
+                try db.execute(sql: "UPDATE developers SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, audit.at.stored, id])
             }
             if status != .approved {
                 try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [id])
@@ -387,7 +387,7 @@ public struct ManagementRepository: Sendable {
             guard let before = try Self.registration(id: id, applicationID: applicationID, portalID: portalID, in: db) else { return nil }
             if before.status != status {
                 try db.execute(sql: "UPDATE application_registrations SET status = ?, updated_at = ? WHERE id = ?",
-                               arguments: [status.rawValue, audit.at, id])
+                               arguments: [status.rawValue, audit.at.stored, id])
                 if before.status == .approved {
                     try KeyRequestRepository.deleteIssuedCredentials(registrationID: id, in: db)
                 }

@@ -29,7 +29,7 @@ public struct OutboxRepository: Sendable {
                 UPDATE outbox SET claimed_until = ?
                 WHERE id = ? AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
                 RETURNING *
-                """, arguments: [now.addingTimeInterval(Self.claimDuration), id, now])
+                """, arguments: [now.addingTimeInterval(Self.claimDuration).stored, id, now.stored])
         }
     }
 
@@ -44,7 +44,7 @@ public struct OutboxRepository: Sendable {
                       AND (claimed_until IS NULL OR claimed_until < ?)
                     ORDER BY next_attempt_at LIMIT ?)
                 RETURNING *
-                """, arguments: [now.addingTimeInterval(Self.claimDuration), Self.maximumAttempts, now, now, limit])
+                """, arguments: [now.addingTimeInterval(Self.claimDuration).stored, Self.maximumAttempts, now.stored, now.stored, limit])
         }
     }
 
@@ -54,7 +54,7 @@ public struct OutboxRepository: Sendable {
             try db.execute(sql: """
                 UPDATE outbox SET sent_at = ?, claimed_until = NULL, attempts = attempts + 1, body = '', last_error = NULL
                 WHERE id = ?
-                """, arguments: [now, id])
+                """, arguments: [now.stored, id])
         }
     }
 
@@ -66,7 +66,7 @@ public struct OutboxRepository: Sendable {
             try db.execute(sql: """
                 UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = ?, next_attempt_at = ?
                 WHERE id = ?
-                """, arguments: [String(error.prefix(500)), now.addingTimeInterval(delay), id])
+                """, arguments: [String(error.prefix(500)), now.addingTimeInterval(delay).stored, id])
         }
     }
 

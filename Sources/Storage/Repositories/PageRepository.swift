@@ -3,7 +3,7 @@ import GRDB
 
 /// A custom page of a portal (seed 001 text): markdown served as HTML at `path` once published;
 /// non-public pages only to logged-in developers.
-public struct PortalPage: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct PortalPage: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "portal_pages"
     public var id: String
     public var portalID: String

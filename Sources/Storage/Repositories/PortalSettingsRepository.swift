@@ -95,7 +95,7 @@ public struct PortalSettingsRepository: Sendable {
         let sealedSecret = try settings.oidcClientSecret.map { (secret) throws(StorageError) in try seal.seal(secret) }
         try database.write { db in
             try db.execute(sql: "UPDATE portals SET basic_auth_enabled = ?, updated_at = ? WHERE id = ?",
-                           arguments: [settings.basicAuthEnabled, now, portalID])
+                           arguments: [settings.basicAuthEnabled, now.stored, portalID])
             try db.execute(sql: """
                 INSERT OR REPLACE INTO portal_auth_settings (portal_id, oidc_auth_enabled, saml_auth_enabled,
                     oidc_team_mapping_enabled, idp_mapping_enabled, konnect_mapping_enabled, oidc_issuer, oidc_client_id,
@@ -104,7 +104,7 @@ public struct PortalSettingsRepository: Sendable {
                 """, arguments: [
                     portalID, settings.oidcAuthEnabled, settings.samlAuthEnabled, settings.oidcTeamMappingEnabled,
                     settings.idpMappingEnabled, settings.konnectMappingEnabled, settings.oidcIssuer, settings.oidcClientID,
-                    sealedSecret, settings.oidcScopes, settings.oidcClaimMappings, now,
+                    sealedSecret, settings.oidcScopes, settings.oidcClaimMappings, now.stored,
                 ])
             try audit.record(in: db)
         }
@@ -164,13 +164,13 @@ public struct PortalSettingsRepository: Sendable {
                 INSERT OR REPLACE INTO portal_appearance (portal_id, theme_name, use_custom_fonts, custom_theme, custom_fonts, text, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [portalID, appearance.themeName, appearance.useCustomFonts, appearance.customTheme,
-                                 appearance.customFonts, appearance.text, now])
+                                 appearance.customFonts, appearance.text, now.stored])
             for (kind, image) in images {
                 if let image {
                     try db.execute(sql: """
                         INSERT OR REPLACE INTO portal_images (portal_id, kind, content_type, filename, bytes, sha256, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [portalID, kind.rawValue, image.contentType, image.filename, Data(image.bytes), image.sha256, now])
+                        """, arguments: [portalID, kind.rawValue, image.contentType, image.filename, Data(image.bytes), image.sha256, now.stored])
                 } else {
                     try db.execute(sql: "DELETE FROM portal_images WHERE portal_id = ? AND kind = ?", arguments: [portalID, kind.rawValue])
                 }
@@ -198,7 +198,7 @@ public struct PortalSettingsRepository: Sendable {
             let current = try String.fetchOne(db, sql: "SELECT body FROM portal_customizations WHERE portal_id = ?", arguments: [portalID]) ?? "{}"
             guard let next = change(current) else { return nil }
             try db.execute(sql: "INSERT OR REPLACE INTO portal_customizations (portal_id, body, updated_at) VALUES (?, ?, ?)",
-                           arguments: [portalID, next, now])
+                           arguments: [portalID, next, now.stored])
             try audit.record(in: db)
             return next
         }

@@ -26,7 +26,7 @@ public struct ProjectTokenRepository: Sendable {
         if let validDate = token.validDate, validDate <= now { return nil }
         if token.lastUsedDate.map({ now.timeIntervalSince($0) >= Self.touchInterval }) ?? true {
             try database.write { db in
-                try db.execute(sql: "UPDATE project_tokens SET last_used_date = ? WHERE id = ?", arguments: [now, token.id])
+                try db.execute(sql: "UPDATE project_tokens SET last_used_date = ? WHERE id = ?", arguments: [now.stored, token.id])
             }
             token.lastUsedDate = now
         }

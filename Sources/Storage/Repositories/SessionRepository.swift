@@ -69,7 +69,7 @@ public struct SessionRepository: Sendable {
         if now.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval {
             try database.write { db in
                 try db.execute(
-                    sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", arguments: [now, hash])
+                    sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", arguments: [now.stored, hash])
             }
         }
         return (session, developer)
@@ -93,7 +93,7 @@ public struct SessionRepository: Sendable {
         try database.write { db in
             try db.execute(
                 sql: "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
-                arguments: [now, now.addingTimeInterval(-lifetime.idleTimeout)])
+                arguments: [now.stored, now.addingTimeInterval(-lifetime.idleTimeout).stored])
             return db.changesCount
         }
     }

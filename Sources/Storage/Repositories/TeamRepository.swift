@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A developer team of a portal (seed 001 teams).
-public struct Team: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct Team: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "teams"
     public var id: String
     public var portalID: String
@@ -29,7 +29,7 @@ public struct Team: Codable, Sendable, Equatable, FetchableRecord, PersistableRe
 }
 
 /// A role a team holds on an entity (seed 001 assigned roles).
-public struct TeamRole: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct TeamRole: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, StoredDateRecord {
     public static let databaseTableName = "team_roles"
     public var id: String
     public var teamID: String
@@ -74,8 +74,8 @@ public struct TeamMember: Sendable, Equatable, FetchableRecord {
         email = row["email"]
         fullName = row["full_name"]
         active = row["active"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+        createdAt = row.storedDate("created_at")
+        updatedAt = row.storedDate("updated_at")
     }
 }
 
@@ -157,7 +157,7 @@ public struct TeamRepository: Sendable {
                                    arguments: [teamID, developerID]) == 0
             else { return .failure(.alreadyMember) }
             try db.execute(sql: "INSERT INTO team_members (team_id, developer_id, created_at) VALUES (?, ?, ?)",
-                           arguments: [teamID, developerID, audit.at])
+                           arguments: [teamID, developerID, audit.at.stored])
             try audit.record(in: db)
             return .success(())
         }
