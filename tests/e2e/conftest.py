@@ -463,6 +463,57 @@ def session_cookie(resp: requests.Response) -> str:
     raise AssertionError(f"no portal_session cookie in {set_cookie_headers(resp)!r}")
 
 
+class HostDeveloper:
+    """A developer of the portal served on `host` (a Host header), registered — and logged in unless `login`
+    is false or the portal holds new developers for approval — through the developer API. The test files add
+    what they need to it."""
+
+    password = "correct horse battery"
+
+    def __init__(self, portal: Portal, host: dict, login: bool = True, email: str | None = None,
+                 full_name: str = "Developer", session: requests.Session | None = None):
+        self.portal, self.host = portal, host
+        self.email = email or new_email()
+        self.full_name = full_name
+        self.http = session or portal.session
+        r = self.sign_up()
+        assert r.status_code == 200, f"register on {host}: {r.status_code} {r.text[:300]!r}"
+        self.developer = r.json()["developer"]
+        self.id = self.developer["id"]
+        self.cookie = None
+        if login:
+            r = self.login()
+            assert r.status_code == 204, f"login: {r.status_code} {r.text[:300]!r}"
+            self.cookie = session_cookie(r)
+
+    def sign_up(self, email: str | None = None) -> requests.Response:
+        return self.http.post(self.portal.url("/api/v1/register"), headers=self.host, timeout=15, data={
+            "email": email or self.email, "password": self.password, "meta": json.dumps({"full_name": self.full_name})})
+
+    def login(self) -> requests.Response:
+        return self.http.get(self.portal.url("/api/v1/auth"), auth=(self.email, self.password), headers=self.host,
+                             timeout=15)
+
+    def req(self, method: str, path: str, data=None) -> requests.Response:
+        """`method` on the developer API's `path` with the session cookie."""
+        return self.http.request(method, self.portal.url("/api/v1" + path), data=data, timeout=15, headers={
+            **self.host, "Cookie": f"portal_session={self.cookie}"})
+
+    def create_app(self, name: str = "App", redirect_uri: str = "https://app.example/callback") -> dict:
+        r = self.req("POST", "/applications", data={"name": name, "redirect_uri": redirect_uri})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def register_app(self, app_id: str, version_id: str) -> dict:
+        """An application instance (registration) of the application to the version."""
+        r = self.req("POST", f"/applications/{app_id}/application_instances", data={"service.id": version_id})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def instance(self, app_id: str, instance_id: str) -> requests.Response:
+        return self.req("GET", f"/applications/{app_id}/application_instances/{instance_id}")
+
+
 def json_body(resp) -> object:
     """The JSON body of a requests.Response or RawResponse, checking Content-Type."""
     if isinstance(resp, RawResponse):

@@ -24,11 +24,10 @@ from datetime import datetime
 
 import pytest
 
-from conftest import (Portal, add_portal, admin, assert_message, catalog_add_version, new_email, session_cookie)
+from conftest import HostDeveloper, Portal, add_portal, admin, assert_message, catalog_add_version
 
 REQ = "/api/portal/requests"
 API = "/api/v1"
-PASSWORD = "correct horse battery"
 KEY_AUTH = API + "/credentials/key-auth"
 
 # --- the seed's key-request object --------------------------------------------------------------------
@@ -169,40 +168,12 @@ def other_org(portal, root_token) -> Org:
     return new_org(portal, root_token)
 
 
-class Dev:
+class Dev(HostDeveloper):
     """A developer of `org`, registered (and logged in, if the portal lets them) through the developer API."""
 
     def __init__(self, portal: Portal, org: Org, login: bool = True, full_name: str = "Key Requester"):
-        self.portal, self.org = portal, org
-        self.email = new_email()
-        r = portal.session.post(portal.url(API + "/register"), headers=org.host, timeout=15, data={
-            "email": self.email, "password": PASSWORD, "meta": json.dumps({"full_name": full_name})})
-        assert r.status_code == 200, f"register: {r.status_code} {r.text[:300]!r}"
-        self.developer = r.json()["developer"]
-        self.id = self.developer["id"]
-        self.cookie = None
-        if login:
-            r = portal.session.get(portal.url(API + "/auth"), auth=(self.email, PASSWORD), headers=org.host, timeout=15)
-            assert r.status_code == 204, f"login: {r.status_code} {r.text[:300]!r}"
-            self.cookie = session_cookie(r)
-
-    def req(self, method: str, path: str, data=None):
-        return self.portal.session.request(method, self.portal.url(API + path), data=data, timeout=15, headers={
-            **self.org.host, "Cookie": f"portal_session={self.cookie}"})
-
-    def create_app(self, name: str = "Key App", redirect_uri: str = "https://app.example/callback") -> dict:
-        r = self.req("POST", "/applications", data={"name": name, "redirect_uri": redirect_uri})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    def register(self, app_id: str, version_id: str) -> dict:
-        """A registration (application instance) of the application to the version."""
-        r = self.req("POST", f"/applications/{app_id}/application_instances", data={"service.id": version_id})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    def instance(self, app_id: str, instance_id: str):
-        return self.req("GET", f"/applications/{app_id}/application_instances/{instance_id}")
+        super().__init__(portal, org.host, login=login, full_name=full_name)
+        self.org = org
 
     def applications(self) -> list:
         r = self.req("GET", "/applications?size=1000")
@@ -309,7 +280,7 @@ def pending_request(portal: Portal, org: Org, auth: str = "key-auth", dev: Dev |
     dev = dev or Dev(portal, org)
     vid = version(portal, org, auth=auth)
     app = dev.create_app(redirect_uri=redirect_uri)
-    inst = dev.register(app["id"], vid)
+    inst = dev.register_app(app["id"], vid)
     assert inst["status"] == 1, inst
     return dev, app, vid, inst["id"]
 
@@ -419,7 +390,7 @@ def test_an_auto_approved_registration_lists_as_approved(portal, org):
     dev = Dev(portal, org)
     vid = version(portal, org, auto_approve=True)
     app = dev.create_app()
-    inst = dev.register(app["id"], vid)
+    inst = dev.register_app(app["id"], vid)
     assert inst["status"] == 0, inst
     obj = get_request(portal, org, inst["id"])
     assert obj["approved"] is True and obj["catalogue_entry"]["config"]["require_key_approval"] is False
@@ -795,7 +766,7 @@ def test_list_is_paged_by_ten_newest_first_with_p_and_approved(portal, org):
     app = dev.create_app()
     ids = []
     for vid in vids:
-        ids.append(dev.register(app["id"], vid)["id"])
+        ids.append(dev.register_app(app["id"], vid)["id"])
         time.sleep(0.005)
     newest_first = ids[::-1]
 
@@ -922,7 +893,7 @@ def test_delete_removes_the_request_and_the_registration_not_the_application(por
     assert dev.instance(app["id"], rid).status_code == 404
     assert [a["id"] for a in dev.applications()] == [app["id"]]
     # The developer can ask again.
-    again = dev.register(app["id"], vid)
+    again = dev.register_app(app["id"], vid)
     assert all_ids(portal, org, approved="false") == [again["id"]]
 
 

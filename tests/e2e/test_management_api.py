@@ -35,11 +35,10 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from conftest import Portal, admin, catalog_add_version, new_email, session_cookie
+from conftest import HostDeveloper, Portal, admin, catalog_add_version, session_cookie
 
 V2 = "/api/v2"
 API = "/api/v1"
-PASSWORD = "correct horse battery"
 
 # --- the v2 file and assert_matches_spec -----------------------------------------------------------
 
@@ -369,50 +368,11 @@ def other_mp(portal, root_token) -> MP:
     return create_portal(portal, root_token, auto_approve_developers=True)
 
 
-class Dev:
-    """A developer of the portal served on `host`, registered (and, if the portal lets them, logged in)
-    through the developer API."""
-
-    def __init__(self, portal: Portal, host: dict, login: bool = True, email: str | None = None,
-                 full_name: str = "Mgmt Dev", session: requests.Session | None = None):
-        self.portal, self.host = portal, host
-        self.email = email or new_email()
-        self.full_name = full_name
-        self.http = session or portal.session
-        r = self.http.post(portal.url(API + "/register"), headers=host, timeout=15, data={
-            "email": self.email, "password": PASSWORD, "meta": json.dumps({"full_name": full_name})})
-        assert r.status_code == 200, f"register on {host}: {r.status_code} {r.text[:300]!r}"
-        self.developer = r.json()["developer"]
-        self.id = self.developer["id"]
-        self.cookie = None
-        if login:
-            r = self.login()
-            assert r.status_code == 204, f"login: {r.status_code} {r.text[:300]!r}"
-            self.cookie = session_cookie(r)
-
-    def login(self) -> requests.Response:
-        return self.http.get(self.portal.url(API + "/auth"), auth=(self.email, PASSWORD), headers=self.host, timeout=15)
-
-    def req(self, method: str, path: str, data=None) -> requests.Response:
-        return self.http.request(method, self.portal.url(API + path), data=data, timeout=15, headers={
-            **self.host, "Cookie": f"portal_session={self.cookie}"})
+class Dev(HostDeveloper):
+    """A developer of the portal served on `host` (see HostDeveloper), with the developer API's reads."""
 
     def me(self) -> requests.Response:
         return self.req("GET", "/developer")
-
-    def create_app(self, name: str = "Mgmt App", redirect_uri: str = "https://app.example/callback") -> dict:
-        r = self.req("POST", "/applications", data={"name": name, "redirect_uri": redirect_uri})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    def register_app(self, app_id: str, version_id: str) -> dict:
-        """An application instance (registration) of the application to the version."""
-        r = self.req("POST", f"/applications/{app_id}/application_instances", data={"service.id": version_id})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    def instance(self, app_id: str, instance_id: str) -> requests.Response:
-        return self.req("GET", f"/applications/{app_id}/application_instances/{instance_id}")
 
 
 def version_of(portal: Portal, mp: MP, **kw) -> str:

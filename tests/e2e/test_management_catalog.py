@@ -26,7 +26,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Portal, admin, new_email, session_cookie
+from conftest import HostDeveloper, Portal, admin, new_email
 # The other part-1 file's checker of the v2 file (jsonschema over the file's $refs, nullable translated).
 from test_management_api import _escape, assert_matches_spec, spec
 
@@ -204,26 +204,11 @@ def other_mp(portal, root_token) -> MP:
     return MP(portal, root_token, auto_approve_developers=True)
 
 
-class Dev:
-    """A developer of the portal on `host`, registered and logged in through the developer API."""
+class Dev(HostDeveloper):
+    """A developer of the portal on `host` (see HostDeveloper), with what the catalog's tests ask of it."""
 
     def __init__(self, portal: Portal, host: dict, full_name: str = "Catalog Dev", login: bool = True):
-        self.portal, self.host = portal, host
-        self.email = new_email()
-        r = portal.session.post(portal.url(API + "/register"), headers=host, timeout=15, data={
-            "email": self.email, "password": PASSWORD, "meta": json.dumps({"full_name": full_name})})
-        assert r.status_code == 200, f"register: {r.status_code} {r.text[:300]!r}"
-        self.developer = r.json()["developer"]
-        self.id = self.developer["id"]
-        self.cookie = None
-        if login:
-            r = portal.session.get(portal.url(API + "/auth"), auth=(self.email, PASSWORD), headers=host, timeout=15)
-            assert r.status_code == 204, f"login: {r.status_code} {r.text[:300]!r}"
-            self.cookie = session_cookie(r)
-
-    def req(self, method: str, path: str, data=None) -> requests.Response:
-        return self.portal.session.request(method, self.portal.url(API + path), data=data, timeout=15, headers={
-            **self.host, "Cookie": f"portal_session={self.cookie}"})
+        super().__init__(portal, host, login=login, full_name=full_name)
 
     def services(self) -> list[str]:
         """The ids of GET /api/v1/application_services."""
@@ -233,12 +218,8 @@ class Dev:
         assert body["total"] == len(body["data"]), body
         return sorted(item["id"] for item in body["data"])
 
-    def create_app(self, name: str = "Catalog App") -> dict:
-        r = self.req("POST", "/applications", data={"name": name, "redirect_uri": "https://app.example/cb"})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    def register_app(self, app_id: str, version_id: str) -> requests.Response:
+    def post_instance(self, app_id: str, version_id: str) -> requests.Response:
+        """POST an application instance (registration), whatever the answer."""
         return self.req("POST", f"/applications/{app_id}/application_instances", data={"service.id": version_id})
 
 
@@ -539,7 +520,7 @@ def test_rbac_limits_what_a_developer_sees_and_registers_to(portal, mp):
 
     assert mp.patch(rbac_enabled=True)["rbac_enabled"] is True
     assert member.services() == [] and outsider.services() == []
-    r = member.register_app(app["id"], a)
+    r = member.post_instance(app["id"], a)
     assert r.status_code == 400 and "service.id" in r.json()["fields"], r.text
 
     team = call(portal, "POST", TEAMS, root, 201, ids=mp.ids(), json={"name": "Consumers of A"})
@@ -552,7 +533,7 @@ def test_rbac_limits_what_a_developer_sees_and_registers_to(portal, mp):
         "role_name": "API Viewer", "entity_id": product_a["id"], "entity_type_name": "Services"})
     assert member.services() == [a] and outsider.services() == []
     # Viewing is not consuming: no registration.
-    r = member.register_app(app["id"], a)
+    r = member.post_instance(app["id"], a)
     assert r.status_code == 400 and "service.id" in r.json()["fields"], r.text
 
     call(portal, "POST", TEAM_ROLES, root, 201, ids=tids, json={
@@ -560,11 +541,11 @@ def test_rbac_limits_what_a_developer_sees_and_registers_to(portal, mp):
     # The consumer role alone shows the product too.
     call(portal, "DELETE", TEAM_ROLE, root, 204, ids=mp.ids(teamId=team["id"], roleId=viewer_role["id"]))
     assert member.services() == [a]
-    r = member.register_app(app["id"], a)
+    r = member.post_instance(app["id"], a)
     assert r.status_code == 201 and r.json()["status"] == 1, r.text
-    r = member.register_app(app["id"], b)
+    r = member.post_instance(app["id"], b)
     assert r.status_code == 400 and "service.id" in r.json()["fields"], r.text
-    r = outsider.register_app(outsider_app["id"], a)
+    r = outsider.post_instance(outsider_app["id"], a)
     assert r.status_code == 400, r.text
 
     # Leaving the team takes the access away; so does deleting the team.
@@ -575,7 +556,7 @@ def test_rbac_limits_what_a_developer_sees_and_registers_to(portal, mp):
     call(portal, "DELETE", TEAM, root, 204, ids=tids)
     assert member.services() == []
     second = member.create_app(name="Second App")
-    r = member.register_app(second["id"], a)
+    r = member.post_instance(second["id"], a)
     assert r.status_code == 400, r.text
 
     # RBAC off again: everything open is visible.
@@ -692,7 +673,7 @@ def test_api_product_versions(portal, mp, other_mp):
 def approved_key(portal: Portal, mp: MP, dev: Dev, version_id: str) -> str:
     """A registration of a new application of `dev` to the (key-auth) version, approved as a key request: the key."""
     app = dev.create_app(name=f"Keyed {uuid.uuid4().hex[:6]}")
-    r = dev.register_app(app["id"], version_id)
+    r = dev.post_instance(app["id"], version_id)
     assert r.status_code == 201, r.text
     approved = admin(portal, "PUT", f"/api/portal/requests/approve/{r.json()['id']}", mp.token("editor"))
     assert approved.status_code == 200 and approved.json()["RawKey"], approved.text
@@ -966,10 +947,10 @@ def test_notify_developers_mails_developers_with_registrations(portal, mp):
     vids = mp.ids(productVersionId=listed["id"])
     registered = Dev(portal, mp.host)
     app = registered.create_app()
-    assert registered.register_app(app["id"], listed["id"]).status_code == 201
+    assert registered.post_instance(app["id"], listed["id"]).status_code == 201
     elsewhere = Dev(portal, mp.host)
     other_app = elsewhere.create_app()
-    assert elsewhere.register_app(other_app["id"], other["id"]).status_code == 201
+    assert elsewhere.post_instance(other_app["id"], other["id"]).status_code == 201
     bystander = Dev(portal, mp.host)
 
     # Without notify_developers, no mail.
@@ -995,7 +976,7 @@ def test_delete_unlists_a_version(portal, mp):
     vids = mp.ids(productVersionId=listed["id"])
     dev = Dev(portal, mp.host)
     app = dev.create_app()
-    instance = dev.register_app(app["id"], listed["id"]).json()
+    instance = dev.post_instance(app["id"], listed["id"]).json()
     assert dev.services() == [listed["id"]]
 
     call(portal, "DELETE", PORTAL_VERSION, editor, 403, ids=vids)
@@ -1009,7 +990,7 @@ def test_delete_unlists_a_version(portal, mp):
     r = dev.req("GET", f"/applications/{app['id']}/application_instances/{instance['id']}")
     assert r.status_code == 200, r.text
     second = dev.create_app(name="Late")
-    assert dev.register_app(second["id"], listed["id"]).status_code == 400
+    assert dev.post_instance(second["id"], listed["id"]).status_code == 400
     # The API product's version is still there, unlisted, and may be attached again.
     version = call(portal, "GET", PRODUCT_VERSION, editor, 200, ids={"productId": product["id"], "versionId": listed["id"]})
     assert version["listed_in_portal"] is False, version
@@ -1195,7 +1176,7 @@ def test_a_basic_auth_version_makes_a_key_request_approval_return_a_password(por
 
     dev = Dev(portal, mp.host)
     app = dev.create_app()
-    r = dev.register_app(app["id"], version["id"])
+    r = dev.post_instance(app["id"], version["id"])
     assert r.status_code == 201 and r.json()["status"] == 1, r.text
     rid = r.json()["id"]
     approved = admin(portal, "PUT", f"/api/portal/requests/approve/{rid}", mp.token("editor"))
@@ -1211,7 +1192,7 @@ def test_a_basic_auth_version_makes_a_key_request_approval_return_a_password(por
     call(portal, "PATCH", PORTAL_VERSION, mp.root, 200, ids=mp.ids(productVersionId=version["id"]),
          json={"auth_strategy_ids": [key_auth["id"]]})
     second = dev.create_app(name="Keyed")
-    rid2 = dev.register_app(second["id"], version["id"]).json()["id"]
+    rid2 = dev.post_instance(second["id"], version["id"]).json()["id"]
     approved = admin(portal, "PUT", f"/api/portal/requests/approve/{rid2}", mp.token("editor"))
     assert approved.status_code == 200 and approved.json()["Password"] == "" and approved.json()["RawKey"], approved.text
     # No version names the basic-auth strategy any more: it may go.

@@ -55,11 +55,10 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from conftest import Portal, admin, assert_message, new_email, session_cookie, set_cookie_headers
+from conftest import HostDeveloper, Portal, admin, assert_message, new_email, session_cookie, set_cookie_headers
 
 V2 = "/api/v2"
 API = "/api/v1"
-PASSWORD = "correct horse battery"
 
 # --- the operations (paths as the v2 file writes them, under /api/v2) -------------------------------------
 
@@ -362,28 +361,11 @@ def other_mp(portal, root_token) -> MP:
     return MP(portal, root_token)
 
 
-class Dev:
-    """A developer of the portal on `host`, registered (and logged in) through the developer API."""
+class Dev(HostDeveloper):
+    """A developer of the portal on `host` (see HostDeveloper)."""
 
     def __init__(self, portal: Portal, host: dict, login: bool = True):
-        self.portal, self.host = portal, host
-        self.email = new_email()
-        r = self.register()
-        assert r.status_code == 200, f"register on {host}: {r.status_code} {r.text[:300]!r}"
-        self.id = r.json()["developer"]["id"]
-        self.cookie = None
-        if login:
-            r = self.login()
-            assert r.status_code == 204, f"login: {r.status_code} {r.text[:300]!r}"
-            self.cookie = session_cookie(r)
-
-    def register(self, email: str | None = None) -> requests.Response:
-        return self.portal.session.post(self.portal.url(API + "/register"), headers=self.host, timeout=15, data={
-            "email": email or self.email, "password": PASSWORD, "meta": json.dumps({"full_name": "Part2 Dev"})})
-
-    def login(self) -> requests.Response:
-        return self.portal.session.get(self.portal.url(API + "/auth"), auth=(self.email, PASSWORD), headers=self.host,
-                                       timeout=15)
+        super().__init__(portal, host, login=login, full_name="Part2 Dev")
 
 
 def new_team(portal: Portal, mp: MP, name: str | None = None) -> dict:
@@ -694,7 +676,7 @@ def test_basic_auth_disabled_refuses_password_login_and_sign_up(portal, mp, othe
     r = dev.login()
     assert_message(r, 403)
     assert set_cookie_headers(r) == [], f"a refused login sets no cookie: {set_cookie_headers(r)}"
-    r = dev.register(email=new_email())
+    r = dev.sign_up(email=new_email())
     assert_message(r, 403)
     # Other portals are not affected.
     assert other_dev.login().status_code == 204
@@ -704,7 +686,7 @@ def test_basic_auth_disabled_refuses_password_login_and_sign_up(portal, mp, othe
     r = dev.login()
     assert r.status_code == 204, r.text
     assert session_cookie(r)
-    r = dev.register(email=new_email())
+    r = dev.sign_up(email=new_email())
     assert r.status_code == 200, r.text
 
 
