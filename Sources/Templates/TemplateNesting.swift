@@ -118,24 +118,9 @@ enum TemplateNesting {
             guard read(string: end) else { throw .malformedTag }
         }
 
-        /// Up to and including the end delimiter, matched the way swift-mustache matches it (a mismatch
-        /// restarts the match at the next character, not at the mismatching one).
         mutating func skipComment() throws(Failure) {
-            let delimiter = Array(end)
-            var matched = 0
-            while !atEnd {
-                if characters[position] == delimiter[matched] {
-                    matched += 1
-                    if matched == delimiter.count {
-                        position += 1
-                        return
-                    }
-                } else {
-                    matched = 0
-                }
-                position += 1
-            }
-            throw .malformedTag
+            guard let after = MustacheComment.end(in: characters, from: position, delimiter: Array(end)) else { throw .malformedTag }
+            position = after
         }
 
         /// `{{=<% %>=}}`: the new delimiters hold until the enclosing section closes.
@@ -170,5 +155,25 @@ enum TemplateNesting {
             guard !atEnd else { throw .malformedTag }
             return String(characters[first..<position])
         }
+    }
+}
+
+/// Where a comment ends, found as swift-mustache finds it: just past the first end delimiter, matched
+/// without re-reading the element that broke a partial match, as its parser does. Shared by the nesting
+/// walk and the compiler, which must both agree with swift-mustache to the character.
+enum MustacheComment {
+    /// The index just past the delimiter, or nil when the text ends first.
+    static func end<Element: Equatable>(in elements: [Element], from start: Int, delimiter: [Element]) -> Int? {
+        var position = start, matched = 0
+        while position < elements.count {
+            if elements[position] == delimiter[matched] {
+                matched += 1
+                if matched == delimiter.count { return position + 1 }
+            } else {
+                matched = 0
+            }
+            position += 1
+        }
+        return nil
     }
 }

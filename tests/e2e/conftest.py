@@ -429,9 +429,9 @@ class Portal:
     # --- the developer API (seed 000) ------------------------------------
 
     def register(self, email: str | None = None, password: str = "correct horse battery",
-                 meta: str = '{"full_name":"User"}', session: requests.Session | None = None):
+                 meta: str = '{"full_name":"User"}', session: requests.Session | None = None, headers: dict | None = None):
         data = {"email": email or new_email(), "password": password, "meta": meta}
-        return (session or self.session).post(self.url("/api/v1/register"), data=data, timeout=15)
+        return (session or self.session).post(self.url("/api/v1/register"), data=data, headers=headers, timeout=15)
 
     def login(self, email: str, password: str = "correct horse battery") -> str:
         """Log in with HTTP Basic; return the portal_session cookie value."""
@@ -487,8 +487,8 @@ class HostDeveloper:
             self.cookie = session_cookie(r)
 
     def sign_up(self, email: str | None = None) -> requests.Response:
-        return self.http.post(self.portal.url("/api/v1/register"), headers=self.host, timeout=15, data={
-            "email": email or self.email, "password": self.password, "meta": json.dumps({"full_name": self.full_name})})
+        return self.portal.register(email or self.email, self.password, json.dumps({"full_name": self.full_name}),
+                                    session=self.http, headers=self.host)
 
     def login(self) -> requests.Response:
         return self.http.get(self.portal.url("/api/v1/auth"), auth=(self.email, self.password), headers=self.host,

@@ -16,7 +16,7 @@ int portal_http_post(const char *url, const char *const *headers, size_t header_
 
 /// Parses `xml` (no network, no external entities, no entity substitution). Returns 1 when it is
 /// well-formed, with the root element's local name in `root`; 0 when it is not; -1 with a message in
-/// `error` when libxml2 cannot be loaded.
+/// `error` (which may be NULL with a capacity of 0) when libxml2 cannot be loaded.
 int portal_xml_root_element(const void *xml, size_t length, char *root, size_t root_capacity,
                             char *error, size_t error_capacity);
 

@@ -1,5 +1,6 @@
 import CLazyLibraries
 import Foundation
+import Storage
 
 /// Outbound HTTP requests of the workers (audit webhooks), through libcurl loaded on first use.
 enum OutboundHTTP {
@@ -17,7 +18,7 @@ enum OutboundHTTP {
                 portal_http_post(url, lines.baseAddress, lines.count, body.baseAddress, body.count, timeoutSeconds, &status, &error, error.count)
             }
         }
-        guard outcome == 0 else { return .failure(Failure(message: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))) }
+        guard outcome == 0 else { return .failure(Failure(message: String(nulTerminated: error))) }
         return .success(status)
     }
 

@@ -55,7 +55,7 @@ struct SMTPClient {
     static var heloName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count - 1)
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = String(nulTerminated: buffer)
         return name.isEmpty ? "localhost" : name
     }
 

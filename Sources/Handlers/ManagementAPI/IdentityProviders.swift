@@ -180,12 +180,12 @@ enum IdentityProviders {
 enum SAMLMetadata {
     static func isWellFormed(_ xml: String) -> Bool {
         var root = [CChar](repeating: 0, count: 64)
-        var error = [CChar](repeating: 0, count: 256)
+        // Without libxml2 (-1) the metadata cannot be checked, so it is refused like malformed XML.
         let outcome = Array(xml.utf8).withUnsafeBytes { bytes in
-            portal_xml_root_element(bytes.baseAddress, bytes.count, &root, root.count, &error, error.count)
+            portal_xml_root_element(bytes.baseAddress, bytes.count, &root, root.count, nil, 0)
         }
         guard outcome == 1 else { return false }
-        let name = String(decoding: root.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = String(nulTerminated: root)
         return name == "EntityDescriptor" || name == "EntitiesDescriptor"
     }
 }

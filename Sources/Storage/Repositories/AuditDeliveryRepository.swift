@@ -258,7 +258,7 @@ public struct AuditDeliveryRepository: Sendable {
                 if let next = job.optionalStoredDate("next_attempt_at"), next > now { continue }
                 let entries = try Self.entries(db, """
                     portal_id = ? AND id > ? AND created_at >= ? AND created_at <= ?
-                    """, [portalID, job["cursor"] as Int64, job.storedDate("start_at").stored, job.storedDate("end_at").stored], limit: limit)
+                    """, [portalID, job["cursor"] as Int64, job["start_at"] as DatabaseValue, job["end_at"] as DatabaseValue], limit: limit)
                 if entries.isEmpty {
                     try db.execute(sql: "UPDATE audit_log_replay_jobs SET status = 'completed', updated_at = ? WHERE portal_id = ?", arguments: [now.stored, portalID])
                     continue

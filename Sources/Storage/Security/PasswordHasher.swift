@@ -87,7 +87,7 @@ public final class PasswordHasher: Sendable {
             passwordBytes, passwordBytes.count, salt, salt.count, Self.hashLength,
             &encoded, encodedLength)
         guard code == ARGON2_OK.rawValue else { throw PasswordHashingError(code: code) }
-        return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: encoded)
     }
 
     /// Whether `password` matches `encoded`. A malformed hash verifies as false.

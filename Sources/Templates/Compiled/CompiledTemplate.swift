@@ -330,24 +330,12 @@ private struct TemplateCompiler {
         return String(decoding: name, as: UTF8.self)
     }
 
-    /// Skips to just past the end delimiter (swift-mustache's matching, which restarts without re-reading
-    /// the byte that broke a partial match).
+    /// Skips to just past the end delimiter, as swift-mustache does (`MustacheComment`).
     private mutating func skipComment(_ state: State) throws(NotCompiled) {
-        let end = state.endDelimiter
-        var matched = 0
-        while !reachedEnd {
-            if bytes[position] == end[matched] {
-                matched += 1
-                if matched == end.count {
-                    position += 1
-                    return
-                }
-            } else {
-                matched = 0
-            }
-            position += 1
+        guard let after = MustacheComment.end(in: bytes, from: position, delimiter: state.endDelimiter) else {
+            throw NotCompiled(description: "unfinished comment")
         }
-        throw NotCompiled(description: "unfinished comment")
+        position = after
     }
 
     private mutating func setDelimiters(_ state: State) throws(NotCompiled) -> State {
