@@ -13,6 +13,8 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         case busy
         /// A list cursor (`offset`) that names no item of the list.
         case invalidCursor
+        /// A recipient had its share of account mail for the current window (`MailQuota`): nothing was written.
+        case mailQuotaSpent
         /// Any other SQLite or I/O failure.
         case other
     }

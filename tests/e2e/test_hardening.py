@@ -206,6 +206,28 @@ def test_email_change_on_a_verifying_portal_waits_for_the_new_address(portal):
                               timeout=15).status_code == 204
 
 
+def test_email_changes_back_and_forth_cannot_flood_an_inbox(portal):
+    """Each change mails the old address a notice; changing to a victim's address and back must not
+    let a logged-in developer mail the victim without end: the per-address quota (5 an hour) applies."""
+    email, _, _, cookie = portal.new_developer()
+    victim = new_email()
+    answers = []
+    for target in [victim, email] * 6:
+        r = portal.session.patch(portal.url("/api/v1/developer/email"), headers=portal.as_developer(cookie),
+                                 data={"email": target}, timeout=15)
+        answers.append(r.status_code)
+        if r.status_code == 429:
+            assert r.json() == {"message": "Too many account emails to this address this hour: try again later"}
+            break
+        assert r.status_code == 200, r.text
+    assert answers[-1] == 429, answers
+    time.sleep(2)
+    assert 1 <= len(portal.mails(victim)) <= 5
+    # Nothing was half-done by the refused change: the address is the one before it.
+    current = portal.session.get(portal.url("/api/v1/developer"), headers=portal.as_developer(cookie), timeout=15).json()["email"]
+    assert current == (email if len(answers) % 2 else victim)
+
+
 # --- 8. tokens are checked against the portal before they are spent --------------------------------
 
 def test_a_verification_token_used_on_another_portal_is_refused_and_not_spent(portal):

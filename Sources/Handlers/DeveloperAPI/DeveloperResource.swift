@@ -77,7 +77,8 @@ enum DeveloperResource {
                 try services.accounts.requestEmailChange(
                     change, portalID: portal.id, keepingSession: session.tokenHash,
                     confirmation: AccountEmails.confirmEmailChange(to: email, token: jwt, portal: portal, baseURL: baseURL),
-                    notice: AccountEmails.emailChangeNotice(to: developer.email, newEmail: email, pending: true, portal: portal, baseURL: baseURL))
+                    notice: AccountEmails.emailChangeNotice(to: developer.email, newEmail: email, pending: true, portal: portal, baseURL: baseURL),
+                    quota: services.settings.mailQuota)
             }
             services.background.wakeUp()
             return .json(developer.developerAPIJSON)  // unchanged until the new address confirms
@@ -85,19 +86,25 @@ enum DeveloperResource {
         let notice = AccountEmails.emailChangeNotice(to: developer.email, newEmail: email, pending: false, portal: portal, baseURL: baseURL)
         let updated = try takenEmailIsConflict(email) { () throws(StorageError) in
             try services.accounts.changeEmail(
-                developerID: developer.id, email: email, keepingSession: session.tokenHash, notice: notice, now: now)
+                developerID: developer.id, email: email, keepingSession: session.tokenHash, notice: notice,
+                quota: services.settings.mailQuota, now: now)
         }
         services.background.wakeUp()
         context.logger.info("developer email changed", metadata: ["developer.id": "\(developer.id)"])
         return .json((updated ?? developer).developerAPIJSON)
     }
 
-    /// Runs `body`, turning a unique violation into the seed's 409 for `email`.
+    /// Runs `body`, turning a unique violation into the seed's 409 for `email` and a spent mail quota
+    /// (of the old or the new address) into 429.
     private static func takenEmailIsConflict<T>(_ email: String, _ body: () throws(StorageError) -> T) throws -> T {
         do {
             return try body()
         } catch {
-            throw error.kind == .uniqueViolation ? DeveloperAPIError.alreadyExists("email", email) : error
+            switch error.kind {
+            case .uniqueViolation: throw DeveloperAPIError.alreadyExists("email", email)
+            case .mailQuotaSpent: throw DeveloperAPIError.message(status: 429, "Too many account emails to this address this hour: try again later")
+            default: throw error
+            }
         }
     }
 

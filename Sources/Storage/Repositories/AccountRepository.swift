@@ -127,26 +127,27 @@ public struct AccountRepository: Sendable {
 
     /// Changes the email address at once (unique per portal: a taken one throws `.uniqueViolation`),
     /// ends the developer's other sessions (all but `keepingSession`, a token hash) and queues `notice`
-    /// to the old address. Returns the developer after the change.
+    /// to the old address, within that address's `quota` (a spent share throws `.mailQuotaSpent` and
+    /// changes nothing). Returns the developer after the change.
     public func changeEmail(
-        developerID: String, email: String, keepingSession: String?, notice: OutgoingMail, now: Date
+        developerID: String, email: String, keepingSession: String?, notice: OutgoingMail, quota: MailQuota, now: Date
     ) throws(StorageError) -> Developer? {
         try database.write { db in
             guard let developer = try Self.setEmail(developerID: developerID, email: email, now: now, in: db) else { return nil }
             try Self.endSessions(of: developerID, except: keepingSession, in: db)
-            _ = try OutboxRepository.enqueue(
-                OutboxMessage(portalID: developer.portalID, recipient: notice.recipient, subject: notice.subject, body: notice.body, createdAt: now),
-                in: db)
+            try Self.enqueue([notice], portalID: developer.portalID, quota: quota, now: now, in: db)
             return developer
         }
     }
 
     /// Records an email change that takes effect when the new address confirms it (`confirmEmailChange`):
     /// earlier pending changes are voided, the developer's other sessions end, and `confirmation` (to the
-    /// new address) and `notice` (to the old one) are queued. A new address another developer of the
+    /// new address) and `notice` (to the old one) are queued, each within its recipient's `quota` (a spent
+    /// share throws `.mailQuotaSpent` and changes nothing). A new address another developer of the
     /// portal already has throws `.uniqueViolation`.
     public func requestEmailChange(
-        _ change: EmailChange, portalID: String, keepingSession: String?, confirmation: OutgoingMail, notice: OutgoingMail
+        _ change: EmailChange, portalID: String, keepingSession: String?, confirmation: OutgoingMail, notice: OutgoingMail,
+        quota: MailQuota
     ) throws(StorageError) {
         try database.write { db in
             if try Developer.filter(Column("portal_id") == portalID && Column("email") == change.newEmail).fetchCount(db) > 0 {
@@ -157,11 +158,21 @@ public struct AccountRepository: Sendable {
                 arguments: [change.createdAt.stored, change.developerID])
             try change.insert(db)
             try Self.endSessions(of: change.developerID, except: keepingSession, in: db)
-            for mail in [confirmation, notice] {
-                _ = try OutboxRepository.enqueue(
-                    OutboxMessage(portalID: portalID, recipient: mail.recipient, subject: mail.subject, body: mail.body, createdAt: change.createdAt),
-                    in: db)
+            try Self.enqueue([confirmation, notice], portalID: portalID, quota: quota, now: change.createdAt, in: db)
+        }
+    }
+
+    /// Queues account mail, each message taking a share of its recipient's quota first, so changing an
+    /// address back and forth cannot flood either inbox. Throws `.mailQuotaSpent` (rolling the whole
+    /// transaction back) when a recipient's share is spent.
+    private static func enqueue(_ mails: [OutgoingMail], portalID: String, quota: MailQuota, now: Date, in db: Database) throws {
+        for mail in mails {
+            guard try quota.take(portalID: portalID, recipient: mail.recipient, now: now, in: db) else {
+                throw StorageError(kind: .mailQuotaSpent, message: "the recipient had its share of account mail this hour")
             }
+            _ = try OutboxRepository.enqueue(
+                OutboxMessage(portalID: portalID, recipient: mail.recipient, subject: mail.subject, body: mail.body, createdAt: now),
+                in: db)
         }
     }
 
