@@ -55,6 +55,9 @@ public struct Application: Sendable {
             response = try route(raw, family: family, logger: logger, routeName: &routeName)
         } catch let error as HTTPError where ErrorPages.applies(to: raw) {
             response = ErrorPages.page(status: error.status, message: error.message, headers: error.headers, raw, services)
+        } catch let error as RequestError where ErrorPages.applies(to: raw) {
+            // An undecodable page URL (`/catalog?q=%ZZ`) still gets the portal's own error page.
+            response = ErrorPages.page(status: error.status, message: error.message, raw, services)
         } catch let error as any ResponseError {
             response = error.response(family: family, path: raw.rawPath)
         } catch let error as StorageError where error.kind == .busy {
@@ -84,8 +87,10 @@ public struct Application: Sendable {
 
     /// The response for a body larger than the limit, without reading it.
     public func payloadTooLarge(_ raw: RawRequest) -> Response {
-        RequestError.bodyTooLarge(limit: services.settings.maxBodyBytes)
-            .response(family: APIFamily(path: raw.rawPath), path: raw.rawPath)
+        let error = RequestError.bodyTooLarge(limit: services.settings.maxBodyBytes)
+        return ErrorPages.applies(to: raw)
+            ? ErrorPages.page(status: error.status, message: error.message, raw, services)
+            : error.response(family: APIFamily(path: raw.rawPath), path: raw.rawPath)
     }
 
     private func route(_ raw: RawRequest, family: APIFamily, logger: Logger, routeName: inout String) throws -> Response {
