@@ -78,12 +78,13 @@ enum ApplicationRegistrations {
         return .noContent
     }
 
-    /// `{"data": [scopes]}`: key-auth and basic-auth registrations grant no OAuth scopes.
+    /// `{"data": [scopes]}`: what the approval granted (an openid_connect strategy's scopes at the time of
+    /// approval, docs/decisions.md); key-auth and basic-auth registrations, and unapproved ones, grant none.
     static func grantedScopes(_ request: Request, _ context: RequestContext) throws -> Response {
         let (access, applicationID, registrationID) = try target(.viewer, request, context)
-        guard try context.services.management.registration(id: registrationID, applicationID: applicationID, portalID: access.portal.id) != nil
+        guard let found = try context.services.management.registration(id: registrationID, applicationID: applicationID, portalID: access.portal.id)
         else { throw ManagementAPIError.notFound("Application registration") }
-        return .json(.object([("data", .array([]))]))
+        return .json(.object([("data", .array(found.grantedScopes.map { .string($0) }))]))
     }
 
     private static func target(_ role: ProjectToken.Role, _ request: Request, _ context: RequestContext) throws -> (ManagementAccess, String, String) {
@@ -102,7 +103,7 @@ extension ManagedRegistration {
             ("product_version", .object([("id", .string(versionID)), ("name", .string(versionName))])),
             ("application", .object([("id", .string(applicationID)), ("name", .string(applicationName))])),
             ("developer", .object([("id", .string(developerID)), ("name", .string(developerName))])),
-            ("granted_scopes", .array([])),
+            ("granted_scopes", .array(grantedScopes.map { .string($0) })),
         ])
     }
 }

@@ -64,6 +64,10 @@ enum ListQuery {
             return nil
         }
         var op = ListCriteria.Operator.eq
+        if kind == .boolean, !rest.isEmpty {
+            problem(name, "takes a bare value: filter[\(field)]=true or false", "enum", ("choices", .array([])))
+            return nil
+        }
         if !rest.isEmpty {
             guard rest.hasPrefix("["), rest.hasSuffix("]"), let parsed = ListCriteria.Operator(rawValue: String(rest.dropFirst().dropLast())) else {
                 problem(name, "unknown filter operator", "enum", ("choices", .array(operators(kind).map { .string($0.rawValue) })))
@@ -76,6 +80,14 @@ enum ListQuery {
             return nil
         }
         if kind == .boolean, value != "true", value != "false" { problem(name, "must be true or false", "is_boolean", nil); return nil }
+        if kind == .date {
+            // Compared with the stored text form, which orders like the instants (StoredDate).
+            guard let date = RFC3339.parse(value), let stored = StoredDate.format(date, separator: UInt8(ascii: " "), suffix: nil) else {
+                problem(name, "must be an RFC 3339 date-time, e.g. 2022-03-30T07:20:50Z", "is_date_time", nil)
+                return nil
+            }
+            return .init(field: field, op: op, value: stored)
+        }
         if op == .oeq || op == .ocontains, value.split(separator: ",").count > maximumFilterValues {
             problem(name, "must not list more than \(maximumFilterValues) values", "max_items", ("maximum", .int(Int64(maximumFilterValues))))
             return nil
@@ -83,12 +95,15 @@ enum ListQuery {
         return .init(field: field, op: op, value: value)
     }
 
-    /// The v2 file's filters: strings take every operator, ids eq/oeq/neq, booleans equality only.
+    /// The v2 file's filter schemas: StringFieldFilter (eq, contains, ocontains, oeq, neq),
+    /// UuidFieldFilter and PublishStatusFilter (eq, oeq, neq), DateTimeFieldFilter (eq, lt, lte, gt, gte),
+    /// BooleanFieldFilter (a bare value: `filter[deprecated]=true`).
     static func operators(_ kind: Listing.Field.Kind) -> [ListCriteria.Operator] {
         switch kind {
-        case .string: ListCriteria.Operator.allCases
-        case .uuid: [.eq, .oeq, .neq]
-        case .boolean, .date: [.eq]
+        case .string: [.eq, .contains, .ocontains, .oeq, .neq]
+        case .keyword, .uuid: [.eq, .oeq, .neq]
+        case .date: [.eq, .lt, .lte, .gt, .gte]
+        case .boolean: [.eq]
         }
     }
 

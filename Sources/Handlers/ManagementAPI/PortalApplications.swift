@@ -46,7 +46,7 @@ enum PortalApplications {
 
 extension ManagedApplication {
     /// The v2 file's `Application`. No DCR provider and no auth strategy object yet (part 2 serves
-    /// the strategies); no scopes are granted by key-auth registrations.
+    /// the strategies); `granted_scopes` joins what its approved registrations were granted.
     var json: JSON {
         .object([
             ("id", .string(id)), ("created_at", .timestamp(createdAt)), ("updated_at", .timestamp(updatedAt)),
@@ -55,7 +55,7 @@ extension ManagedApplication {
             ("registration_count", .int(Int64(registrationCount))), ("dcr_provider", .null),
             ("portal", .object([("id", .string(portalID))])),
             ("developer", .object([("id", .string(developerID)), ("name", .string(developerName)), ("email", .string(developerEmail))])),
-            ("granted_scopes", .array([])),
+            ("granted_scopes", .array(grantedScopes.map { .string($0) })),
         ])
     }
 }

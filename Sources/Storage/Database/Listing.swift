@@ -7,8 +7,10 @@ import GRDB
 public struct Listing: Sendable {
     /// A field of a list.
     public struct Field: Sendable {
+        /// What a field holds, which decides its filter operators: `string` (every string operator),
+        /// `keyword` (a string matched exactly: an enum such as `publish_status`), `uuid`, `boolean`, `date`.
         public enum Kind: Sendable, Equatable {
-            case string, uuid, boolean, date
+            case string, keyword, uuid, boolean, date
         }
 
         public let kind: Kind
@@ -50,6 +52,9 @@ public struct ListCriteria: Sendable, Equatable {
         case eq, oeq, neq
         /// Contains (case-insensitive); `ocontains`: contains any of comma-separated values.
         case contains, ocontains
+        /// Before, at or before, after, at or after (dates: the value is in the stored text form, which
+        /// orders like the instants it writes).
+        case lt, lte, gt, gte
     }
 
     public struct Filter: Sendable, Equatable {
@@ -114,6 +119,15 @@ extension PortalDatabase {
                 if values.isEmpty { arguments += [""] } else { for value in values { arguments += [bind(value)] } }
             case .neq:
                 conditions.append("\(column) IS NOT ?")
+                arguments += [bind(filter.value)]
+            case .lt, .lte, .gt, .gte:
+                let comparison = switch filter.op {
+                case .lt: "<"
+                case .lte: "<="
+                case .gt: ">"
+                default: ">="
+                }
+                conditions.append("\(column) \(comparison) ?")
                 arguments += [bind(filter.value)]
             case .contains, .ocontains:
                 conditions.append("(" + Array(repeating: "instr(lower(coalesce(\(column), '')), lower(?)) > 0", count: max(1, values.count))

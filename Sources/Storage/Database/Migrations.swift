@@ -597,6 +597,63 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-06-version-names-and-granted-scopes") { db in
+            // Version names are unique per product (the management API checked it, the CLI did not): any
+            // duplicates made before are renamed "<name> (2)", "(3)"… in creation order, never refused.
+            let duplicates = try Row.fetchAll(db, sql: """
+                SELECT v.id, v.product_id, v.name FROM product_versions v
+                WHERE EXISTS (SELECT 1 FROM product_versions o WHERE o.product_id = v.product_id AND o.name = v.name
+                                AND (o.created_at < v.created_at OR (o.created_at = v.created_at AND o.rowid < v.rowid)))
+                ORDER BY v.created_at, v.rowid
+                """)
+            for row in duplicates {
+                let id: String = row["id"], productID: String = row["product_id"], name: String = row["name"]
+                var suffix = 2
+                while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product_versions WHERE product_id = ? AND name = ?)",
+                                        arguments: [productID, "\(name) (\(suffix))"]) == true {
+                    suffix += 1
+                }
+                try db.execute(sql: "UPDATE product_versions SET name = ? WHERE id = ?", arguments: ["\(name) (\(suffix))", id])
+            }
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX product_versions_name_per_product ON product_versions (product_id, name);
+
+                -- The OAuth scopes an approval granted (a JSON array; NULL: none), kept on the registration so
+                -- a later change to the strategy's scopes does not rewrite what was granted. Triggers set it
+                -- on every path to `approved` (management API, key requests, auto-approval) and clear it when
+                -- the registration leaves `approved`.
+                ALTER TABLE application_registrations ADD COLUMN granted_scopes TEXT;
+                CREATE TRIGGER registration_scopes_granted_on_approval AFTER UPDATE OF status ON application_registrations
+                WHEN NEW.status = 'approved' AND OLD.status IS NOT 'approved'
+                BEGIN
+                    UPDATE application_registrations SET granted_scopes = (
+                        SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
+                        FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
+                        WHERE v.id = NEW.product_version_id)
+                    WHERE id = NEW.id;
+                END;
+                CREATE TRIGGER registration_scopes_granted_on_approved_insert AFTER INSERT ON application_registrations
+                WHEN NEW.status = 'approved'
+                BEGIN
+                    UPDATE application_registrations SET granted_scopes = (
+                        SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
+                        FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
+                        WHERE v.id = NEW.product_version_id)
+                    WHERE id = NEW.id;
+                END;
+                CREATE TRIGGER registration_scopes_withdrawn AFTER UPDATE OF status ON application_registrations
+                WHEN NEW.status IS NOT 'approved' AND OLD.status = 'approved'
+                BEGIN
+                    UPDATE application_registrations SET granted_scopes = NULL WHERE id = NEW.id;
+                END;
+                UPDATE application_registrations SET granted_scopes = (
+                    SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
+                    FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
+                    WHERE v.id = application_registrations.product_version_id)
+                WHERE status = 'approved';
+                """)
+        }
+
         return migrator
     }
 }

@@ -96,6 +96,7 @@ extension CatalogRepository {
               AND (?2 = 0 OR EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = p.id AND v.in_portal = 1))
             """,
         fields: [
+            "id": .init(.uuid, column: "id", sortable: false),
             "name": .init(.string, column: "name"), "description": .init(.string, column: "description"),
             "created_at": .init(.date, column: "created_at", filterable: false),
         ])
@@ -152,11 +153,13 @@ extension CatalogRepository {
     public static let portalVersions = Listing(
         base: versionColumns + " WHERE v.portal_id = ?1 AND v.in_portal = 1",
         fields: [
-            "publish_status": .init(.string, column: "publish_status"), "product_version_id": .init(.uuid, column: "id"),
+            // A portal product version is its product version's row: `id` and `product_version_id` are one id.
+            "id": .init(.uuid, column: "id", sortable: false),
+            "publish_status": .init(.keyword, column: "publish_status"), "product_version_id": .init(.uuid, column: "id"),
             "application_registration_enabled": .init(.boolean, column: "application_registration_enabled"),
             "auto_approve_registration": .init(.boolean, column: "auto_approve_registration"),
             "deprecated": .init(.boolean, column: "deprecated"), "auth_strategy_ids": .init(.uuid, column: "auth_strategy_id"),
-            "created_at": .init(.date, column: "created_at", filterable: false), "updated_at": .init(.date, column: "updated_at", filterable: false),
+            "created_at": .init(.date, column: "created_at"), "updated_at": .init(.date, column: "updated_at"),
         ])
 
     /// ?1 the product; all its versions (the API-products extension).

@@ -50,12 +50,15 @@ public struct ManagedApplication: Sendable, Equatable, FetchableRecord {
     public var developerName: String
     public var developerEmail: String
     public var registrationCount: Int
+    /// The scopes its approved registrations were granted, each once, sorted.
+    public var grantedScopes: [String]
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(row: Row) throws {
         id = row["id"]
         portalID = row["portal_id"]
+        grantedScopes = Array(Set(scopeList(row["granted_scopes"]))).sorted()
         name = row["name"]
         description = row["description"]
         referenceID = row["reference_id"]
@@ -82,10 +85,14 @@ public struct ManagedRegistration: Sendable, Equatable, FetchableRecord {
     public var productName: String
     public var versionID: String
     public var versionName: String
+    /// The OAuth scopes stored on the registration when it was approved (empty unless approved on an
+    /// openid_connect strategy with scopes).
+    public var grantedScopes: [String]
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(row: Row) throws {
+        grantedScopes = scopeList(row["granted_scopes"])
         id = row["id"]
         portalID = row["portal_id"]
         status = ApplicationRegistration.Status(rawValue: row["status"]) ?? .pending
@@ -101,6 +108,12 @@ public struct ManagedRegistration: Sendable, Equatable, FetchableRecord {
         createdAt = row.storedDate("created_at")
         updatedAt = row.storedDate("updated_at")
     }
+}
+
+/// A JSON array of strings as stored in `granted_scopes` (nil, "[]" or unreadable: none).
+func scopeList(_ text: String?) -> [String] {
+    guard let text, text != "[]", let scopes = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return [] }
+    return scopes
 }
 
 /// The management API's reads and writes (seed 001, part 1): portals, developers, applications and
@@ -304,7 +317,10 @@ public struct ManagementRepository: Sendable {
             SELECT a.id, a.portal_id, a.name, a.description, a.created_at, a.updated_at, a.consumer_id AS reference_id,
               a.developer_id, d.email AS developer_email,
               \(developerFullNameSQL("d")) AS developer_name,
-              (SELECT count(*) FROM application_registrations r WHERE r.application_id = a.id) AS registration_count
+              (SELECT count(*) FROM application_registrations r WHERE r.application_id = a.id) AS registration_count,
+              (SELECT json_group_array(j.value)
+                 FROM application_registrations r, json_each(CASE WHEN json_valid(r.granted_scopes) THEN r.granted_scopes END) j
+                 WHERE r.application_id = a.id AND r.status = 'approved') AS granted_scopes
             FROM applications a JOIN developers d ON d.id = a.developer_id WHERE a.portal_id = ?1
             """,
         fields: [
@@ -338,7 +354,7 @@ public struct ManagementRepository: Sendable {
     /// `scope` ?1 the portal, ?2 an application id or NULL for all of the portal's.
     public static let registrations = Listing(
         base: """
-            SELECT r.id, r.portal_id, r.status, r.created_at, r.updated_at, r.application_id, a.name AS application_name,
+            SELECT r.id, r.portal_id, r.status, r.created_at, r.updated_at, r.granted_scopes, r.application_id, a.name AS application_name,
               a.developer_id, d.email AS developer_email,
               \(developerFullNameSQL("d")) AS developer_name,
               p.id AS product_id, p.name AS product_name, v.id AS version_id, v.name AS version_name

@@ -92,25 +92,28 @@ public struct TeamRepository: Sendable {
     public static let viewerRole = "API Viewer"
     public static let consumerRole = "API Consumer"
 
+    /// The v2 file's list-portal-teams: filter on `name`, no `sort` parameter (creation order).
     public static let teams = Listing(
         base: "SELECT * FROM teams WHERE portal_id = ?1",
-        fields: ["name": .init(.string, column: "name"), "created_at": .init(.date, column: "created_at", filterable: false)])
+        fields: ["name": .init(.string, column: "name", sortable: false)])
 
-    /// ?1 portal, ?2 developer.
+    /// ?1 portal, ?2 developer. The v2 file's list-developer-teams pages only: no filter, no sort.
     public static let developerTeams = Listing(
         base: "SELECT t.* FROM teams t JOIN team_members m ON m.team_id = t.id WHERE t.portal_id = ?1 AND m.developer_id = ?2",
-        fields: ["name": .init(.string, column: "name")])
+        fields: [:])
 
-    /// ?1 team.
+    /// ?1 team. The v2 file's list-portal-team-developers filters on email, full_name, attributes and
+    /// active, and has no `sort`. Developers here keep no custom attributes: `attributes` is the
+    /// empty object's text, so `contains` finds nobody and `eq` "{}" everybody (docs/decisions.md).
     public static let members = Listing(
         base: """
             SELECT d.id, d.email, d.created_at, d.updated_at, d.status = 'approved' AS active,
-              \(developerFullNameSQL("d")) AS full_name
+              \(developerFullNameSQL("d")) AS full_name, '{}' AS attributes
             FROM team_members m JOIN developers d ON d.id = m.developer_id WHERE m.team_id = ?1
             """,
         fields: [
-            "email": .init(.string, column: "email"), "full_name": .init(.string, column: "full_name"),
-            "active": .init(.boolean, column: "active"),
+            "email": .init(.string, column: "email", sortable: false), "full_name": .init(.string, column: "full_name", sortable: false),
+            "attributes": .init(.string, column: "attributes", sortable: false), "active": .init(.boolean, column: "active", sortable: false),
         ])
 
     /// ?1 team.
