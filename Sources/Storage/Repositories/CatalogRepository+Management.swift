@@ -249,6 +249,24 @@ extension CatalogRepository {
         try database.read { db in try AuthStrategy.fetchOne(db, key: id) }
     }
 
+    /// The strategy a new version issuing `credential` uses: the portal's default strategy when it issues
+    /// that credential, else the built-in key-auth strategy (for key-auth), else the oldest strategy of the
+    /// matching type; nil when there is none (the version then issues `credential` without a strategy).
+    public func strategyID(issuing credential: ProductVersion.AuthStrategy, portalDefault: String?) throws(StorageError) -> String? {
+        try database.read { db in
+            let strategies = try AuthStrategy.order(sql: "created_at, rowid").fetchAll(db).filter { $0.strategyType.credential == credential }
+            if let portalDefault, strategies.contains(where: { $0.id == portalDefault }) { return portalDefault }
+            return (strategies.first { $0.name == "key-auth" && credential == .keyAuth } ?? strategies.first)?.id
+        }
+    }
+
+    /// The portal's product named `name`, if any.
+    public func product(named name: String, portalID: String) throws(StorageError) -> Product? {
+        try database.read { db in
+            try Product.filter(Column("portal_id") == portalID && Column("name") == name).order(sql: "created_at, rowid").fetchOne(db)
+        }
+    }
+
     /// The built-in key-auth strategy (new versions use it unless told otherwise).
     public func defaultStrategy() throws(StorageError) -> AuthStrategy? {
         try database.read { db in try AuthStrategy.filter(Column("name") == "key-auth").fetchOne(db) }
