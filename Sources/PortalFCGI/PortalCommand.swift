@@ -105,13 +105,22 @@ extension PortalCommand {
                     try Privileges.drop(to: identity)
                     logger.info("running as an unprivileged user", metadata: ["user": "\(identity.user)", "uid": "\(identity.uid)"])
                 }
+                // An older binary must not write a schema a newer one made (a downgrade): refuse, and say so.
+                if let status = try? MigrationStatus.read(path: config.databasePath), !status.unknown.isEmpty {
+                    throw NewerSchema()
+                }
                 try prepareDatabase(config, logger: logger, upTo: holdSchemaAt)
+            } catch let failure as Privileges.Failure {
+                socket.close()
+                statusSocket?.close()
+                logger.critical("cannot switch to the pool's user", metadata: ["error": "\(failure)"])
+                throw ExitCode(1)
             } catch {
                 socket.close()
                 statusSocket?.close()
+                let diagnosis = DatabaseDiagnosis.of(error, path: config.databasePath)
                 logger.critical("cannot prepare the database", metadata: [
-                    "error": "\(error)", "database.path": "\(config.databasePath)",
-                    "fix": "the directory of database_path must exist and be writable by the pool's user",
+                    "error": "\(diagnosis.problem)", "database.path": "\(config.databasePath)", "fix": "\(diagnosis.fix)",
                 ])
                 throw ExitCode(1)
             }
@@ -225,6 +234,9 @@ extension PortalCommand {
         }
     }
 }
+
+/// The database holds migrations this build does not know (`DatabaseDiagnosis` says which).
+struct NewerSchema: Error {}
 
 /// Migrations and the default portal: done once, by the supervisor or `migrate`, never by workers.
 /// `upTo` stops at that migration (an upgrade rehearsal, see `serve --hold-schema-at`).

@@ -46,9 +46,14 @@ enum ConfigCheck {
             } catch {
                 let source = PortalConfig.environmentOverrides.first { $0.key == key && environment[$0.variable] != nil }
                 let place = source.map { "the environment variable \($0.variable)" } ?? "\(path)"
-                let fix = PortalConfig.knownKeys.contains(key)
-                    ? "correct \"\(key)\" in \(place) (docs/configuration.md lists each key's values)"
-                    : PortalConfig.suggestion(for: key).map { "rename it to \"\($0)\"" } ?? "remove it (docs/configuration.md lists the keys)"
+                let fix: String
+                if let suggestion = error.suggestion {
+                    fix = "rename it to \"\(suggestion)\""
+                } else if error.description.hasPrefix("unknown configuration key") {
+                    fix = "remove it (docs/configuration.md lists the keys)"
+                } else {
+                    fix = "correct \"\(key)\" in \(place) (docs/configuration.md lists each key's values)"
+                }
                 problems.append(ConfigProblem(key: key, message: error.description, fix: fix))
             }
         }

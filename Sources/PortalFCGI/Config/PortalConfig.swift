@@ -5,6 +5,8 @@ import Storage
 /// Why the configuration file could not be used.
 struct ConfigError: Error, CustomStringConvertible {
     let description: String
+    /// For an unknown key: the known key it probably meant (`smtp.host` for `smtp.hots`).
+    var suggestion: String? = nil
 }
 
 /// The configuration file (JSON). Every key is optional; relative paths are relative to the
@@ -64,6 +66,18 @@ struct PortalConfig: Sendable {
         "audit_delivery", "status_socket_path", "request_slowlog_timeout_seconds", "request_terminate_timeout_seconds",
     ]
 
+    /// The members each object-valued key takes; any other member is refused like an unknown top-level key.
+    static let nestedKeys: [String: Set<String>] = [
+        "argon2": ["memory_kib", "iterations", "parallelism", "max_concurrent"],
+        "session": ["idle_timeout_seconds", "absolute_timeout_seconds"],
+        "default_portal": ["name", "domain"],
+        "login_throttle": ["free_failures", "maximum_lockout_seconds"],
+        "mail_quota": ["per_address_per_hour"],
+        "audit_delivery": ["max_backoff_seconds"],
+        "dns": ["server", "stub_file"],
+        "smtp": ["host", "port", "from", "username", "password", "timeout_seconds"],
+    ]
+
     /// Environment variables that override a key of the file (for containers and one-off runs). The
     /// supervisor's workers inherit the environment, so every process of a pool sees the same values.
     static let environmentOverrides: [(variable: String, key: String, isInteger: Bool)] = [
@@ -116,10 +130,22 @@ struct PortalConfig: Sendable {
         return members
     }
 
-    /// The known key closest to a misspelt one (edit distance at most 3).
-    static func suggestion(for key: String) -> String? {
-        let candidates = knownKeys.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 3 }
-        return candidates.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    /// The known key closest to a misspelt one (edit distance at most 3); among `candidates` when given.
+    static func suggestion(for key: String, among candidates: Set<String> = knownKeys) -> String? {
+        let close = candidates.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 3 }
+        return close.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
+
+    /// `value` of the object-valued `key`, checked: an object whose members are all known.
+    private static func object(_ value: JSON, _ key: String) throws(ConfigError) -> JSON {
+        guard case .object(let members) = value else { throw ConfigError(description: "\(key) must be an object") }
+        let known = nestedKeys[key] ?? []
+        for (member, _) in members where !known.contains(member) {
+            let suggestion = Self.suggestion(for: member, among: known).map { "\(key).\($0)" }
+            let hint = suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw ConfigError(description: "unknown configuration key \"\(key).\(member)\"\(hint)", suggestion: suggestion)
+        }
+        return value
     }
 
     /// Levenshtein distance over bytes (keys are ASCII).
@@ -144,9 +170,11 @@ struct PortalConfig: Sendable {
         var config = PortalConfig()
         for (key, value) in members {
             guard knownKeys.contains(key) else {
-                let hint = suggestion(for: key).map { " (did you mean \"\($0)\"?)" } ?? ""
-                throw ConfigError(description: "unknown configuration key \"\(key)\"\(hint)")
+                let suggestion = suggestion(for: key)
+                let hint = suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw ConfigError(description: "unknown configuration key \"\(key)\"\(hint)", suggestion: suggestion)
             }
+            let value = nestedKeys[key] == nil ? value : try object(value, key)
             switch key {
             case "socket_path": config.socketPath = try string(value, key)
             case "status_socket_path": config.statusSocketPath = try string(value, key)
@@ -222,7 +250,6 @@ struct PortalConfig: Sendable {
                 }
                 config.portalDomainSuffix = suffix
             case "dns":
-                guard case .object = value else { throw ConfigError(description: "dns must be an object") }
                 if let server = value["server"] {
                     let text = try string(server, "dns.server")
                     guard text.split(separator: ":").count == 2 else { throw ConfigError(description: "dns.server must be IPv4:port, e.g. \"127.0.0.1:53\"") }
@@ -234,7 +261,6 @@ struct PortalConfig: Sendable {
             case "group": config.group = try string(value, key)
             case "socket_group": config.socketGroup = try string(value, key)
             case "smtp":
-                guard case .object = value else { throw ConfigError(description: "smtp must be an object") }
                 if let host = value["host"] { config.mail.host = try string(host, "smtp.host") }
                 if let port = value["port"] { config.mail.port = try integer(port, "smtp.port", range: 1...65535) }
                 if let from = value["from"] { config.mail.from = try string(from, "smtp.from") }

@@ -205,7 +205,7 @@ final class FastCGIWorker: @unchecked Sendable {
         let started = Scoreboard.monotonicNanos()
         let params = Self.params(of: request)
         let summary = params.summary
-        recorder?.begin(startedNanos: started, method: summary.method, path: summary.path)
+        recorder?.begin(startedNanos: started, method: summary.method, path: summary.path, requestID: summary.requestID)
         return RequestLogContext.$requestID.withValue(summary.requestID) {
             serve(request, params: params, summary: summary, started: started)
         }
@@ -215,12 +215,15 @@ final class FastCGIWorker: @unchecked Sendable {
         let declaredLength = params.contentLength
         var outcome: Application.Outcome
         var raw = params.request(body: [])
-        if declaredLength > settings.maxBodyBytes {
+        // Per path: the management API takes larger bodies than the rest (Application.maxBodyBytes); no
+        // body (most requests), nothing to look up.
+        let limit = declaredLength == 0 ? 0 : application.maxBodyBytes(path: raw.rawPath)
+        if declaredLength > limit {
             Self.discardInput(request)
             outcome = .init(response: application.payloadTooLarge(raw), route: "body-too-large")
         } else if declaredLength == 0 {
             outcome = application.handle(raw, logger: logger)  // most requests: nothing to read
-        } else if let body = Self.readBody(request, limit: settings.maxBodyBytes, expected: declaredLength) {
+        } else if let body = Self.readBody(request, limit: limit, expected: declaredLength) {
             raw.body = body
             outcome = application.handle(raw, logger: logger)
         } else {

@@ -16,6 +16,8 @@ final class Scoreboard: @unchecked Sendable {
     static let routeEntries = 64
     static let routeKeyBytes = 88
     static let currentBytes = 120
+    /// The request id of the request in progress (RequestSummary keeps ids to at most 64 bytes).
+    static let requestIDBytes = 64
 
     // Offsets inside a thread entry (all 8-byte aligned).
     enum Field {
@@ -29,7 +31,9 @@ final class Scoreboard: @unchecked Sendable {
         static let currentLength = 56
         static let buckets = 64
         static let current = buckets + (bucketBounds.count + 1) * 8
-        static let routes = current + currentBytes
+        static let requestIDLength = current + currentBytes
+        static let requestID = requestIDLength + 8
+        static let routes = requestID + requestIDBytes
         static let routeSize = 8 + routeKeyBytes
     }
 
@@ -148,6 +152,8 @@ struct ThreadSnapshot: Sendable, Equatable {
     var buckets = [UInt64](repeating: 0, count: Scoreboard.bucketBounds.count + 1)
     /// `METHOD /path` of the request in progress (no query string: it can hold tokens).
     var current = ""
+    /// The id of the request in progress (nginx's `$request_id`), to find its log lines.
+    var requestID = ""
     /// Requests per `METHOD STATUS /route/{pattern}`.
     var routes: [String: UInt64] = [:]
 
@@ -170,9 +176,12 @@ struct ThreadSnapshot: Sendable, Equatable {
                 atomicMemoryFence(ordering: .acquiring)
                 let length = min(Int(entry.load(fromByteOffset: F.currentLength, as: Int64.self)), Scoreboard.currentBytes)
                 let text = String(decoding: UnsafeRawBufferPointer(start: entry + F.current, count: max(0, length)), as: UTF8.self)
+                let idLength = min(Int(entry.load(fromByteOffset: F.requestIDLength, as: Int64.self)), Scoreboard.requestIDBytes)
+                let id = String(decoding: UnsafeRawBufferPointer(start: entry + F.requestID, count: max(0, idLength)), as: UTF8.self)
                 atomicMemoryFence(ordering: .acquiring)
                 if before & 1 == 0, entry.load(fromByteOffset: F.sequence, as: UInt64.self) == before {
                     snapshot.current = text
+                    snapshot.requestID = id
                     break
                 }
             }
@@ -199,8 +208,8 @@ struct ScoreboardRecorder {
         self.entry = entry
     }
 
-    /// A request was accepted: busy since `startedNanos`, doing `METHOD path`.
-    func begin(startedNanos: Int64, method: String, path: String) {
+    /// A request was accepted: busy since `startedNanos`, doing `METHOD path`, known in the logs as `requestID`.
+    func begin(startedNanos: Int64, method: String, path: String, requestID: String = "") {
         typealias F = Scoreboard.Field
         let sequence = entry.load(fromByteOffset: F.sequence, as: UInt64.self)
         entry.storeBytes(of: sequence &+ 1, toByteOffset: F.sequence, as: UInt64.self)
@@ -213,6 +222,8 @@ struct ScoreboardRecorder {
             length += Self.copy(path, to: entry + F.current + length, limit: Scoreboard.currentBytes - length)
         }
         entry.storeBytes(of: Int64(length), toByteOffset: F.currentLength, as: Int64.self)
+        let idLength = Self.copy(requestID, to: entry + F.requestID, limit: Scoreboard.requestIDBytes)
+        entry.storeBytes(of: Int64(idLength), toByteOffset: F.requestIDLength, as: Int64.self)
         entry.storeBytes(of: startedNanos, toByteOffset: F.startedNanos, as: Int64.self)
         atomicMemoryFence(ordering: .releasing)
         entry.storeBytes(of: sequence &+ 2, toByteOffset: F.sequence, as: UInt64.self)

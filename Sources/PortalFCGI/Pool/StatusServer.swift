@@ -6,11 +6,13 @@ import Storage
 /// The supervisor's own FastCGI responder for `/status` and `/metrics`, on a socket of its own
 /// (`status_socket_path`), in one dedicated thread: it answers while every worker is busy or stuck,
 /// and the supervisor's loop keeps reaping and respawning meanwhile. It reads only the scoreboard,
-/// the supervisor's published state and the database through one read-only connection.
+/// the supervisor's published state and the database through one read-only connection. It answers
+/// loopback clients, and others only with a root project token (`StatusAccess`).
 final class StatusServer: @unchecked Sendable {
     private let socket: ListeningSocket
     private let monitor: PoolMonitor
     private let gauges: DatabaseGauges
+    private let rootTokens: RootTokenCheck
     private let poolSocket: Int32
     private let listenBacklog: Int
     private let logger: Logger
@@ -20,6 +22,7 @@ final class StatusServer: @unchecked Sendable {
         self.socket = socket
         self.monitor = monitor
         self.gauges = DatabaseGauges(path: databasePath)
+        self.rootTokens = RootTokenCheck(databasePath: databasePath)
         self.poolSocket = poolSocket
         self.listenBacklog = listenBacklog
         self.logger = logger
@@ -77,12 +80,16 @@ final class StatusServer: @unchecked Sendable {
         }
     }
 
-    /// `/metrics` → Prometheus text; anything else → the status page (`?json`, `?full`).
+    /// `/metrics` → Prometheus text; anything else → the status page (`?json`, `?full`). 403 unless
+    /// the client is on loopback or sends a root project token.
     func answer(params: CGIParams) -> (String, String, String) {
         guard params.method == "GET" || params.method == "HEAD" else {
             return ("405 Method Not Allowed", "text/plain; charset=utf-8", "only GET\n")
         }
         let path = params.documentURI
+        guard allowed(params) else {
+            return StatusAccess.refusal(json: StatusPage.Query(queryString: params.queryString).json)
+        }
         let report = monitor.report()
         var extras = StatusPage.Extras(gauges: nil, listenQueue: ListenQueue.read(descriptor: poolSocket), listenBacklog: listenBacklog)
         do {
@@ -95,5 +102,17 @@ final class StatusServer: @unchecked Sendable {
         }
         let page = StatusPage.render(report, extras, query: .init(queryString: params.queryString))
         return ("200 OK", page.contentType, page.body)
+    }
+
+    /// Loopback first (no database work), then the bearer token against the root tokens.
+    private func allowed(_ params: CGIParams) -> Bool {
+        if StatusAccess.isLoopback(params.request(body: []).remoteAddress) { return true }
+        guard let secret = StatusAccess.bearerSecret(params.headers["authorization"]) else { return false }
+        do {
+            return try rootTokens.isRootToken(secret)
+        } catch {
+            logger.warning("status: cannot check a token", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 }

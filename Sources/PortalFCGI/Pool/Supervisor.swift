@@ -326,7 +326,7 @@ final class Supervisor {
             }
             guard !worker.retiring, worker.terminatingSince == nil, let stuck = StuckRequests.overdue(threads, nowNanos: now, limit: limit).first else { continue }
             logger.error("request terminated: worker stuck past request_terminate_timeout_seconds", metadata: [
-                "worker.pid": "\(pid)", "request.route": "\(stuck.current)",
+                "worker.pid": "\(pid)", "request.route": "\(stuck.current)", "request.id": "\(stuck.requestID)",
                 "request.duration_seconds": "\(String(format: "%.1f", Double(now - stuck.startedNanos) / 1e9))",
             ])
             monitor.update { $0.terminated += 1 }
