@@ -7,17 +7,23 @@ import Storage
 enum APIProducts {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/api-products", list)
-        router.add("POST", "/api/v2/api-products", create)
+        router.add("POST", "/api/v2/api-products", AuditedWrite.handler("api_product.create", "api_product", target: AuditedWrite.new, create))
         router.add("GET", "/api/v2/api-products/{productId}", show)
-        router.add("PATCH", "/api/v2/api-products/{productId}", update)
-        router.add("DELETE", "/api/v2/api-products/{productId}", delete)
+        router.add("PATCH", "/api/v2/api-products/{productId}", AuditedWrite.handler(
+            "api_product.update", "api_product", target: AuditedWrite.path("productId"), update))
+        router.add("DELETE", "/api/v2/api-products/{productId}", AuditedWrite.handler(
+            "api_product.delete", "api_product", target: AuditedWrite.path("productId"), delete))
         router.add("GET", "/api/v2/api-products/{productId}/product-versions", listVersions)
-        router.add("POST", "/api/v2/api-products/{productId}/product-versions", createVersion)
+        router.add("POST", "/api/v2/api-products/{productId}/product-versions", AuditedWrite.handler(
+            "api_product_version.create", "api_product_version", target: AuditedWrite.new, createVersion))
         router.add("GET", "/api/v2/api-products/{productId}/product-versions/{versionId}", showVersion)
-        router.add("PATCH", "/api/v2/api-products/{productId}/product-versions/{versionId}", updateVersion)
-        router.add("DELETE", "/api/v2/api-products/{productId}/product-versions/{versionId}", deleteVersion)
+        router.add("PATCH", "/api/v2/api-products/{productId}/product-versions/{versionId}", AuditedWrite.handler(
+            "api_product_version.update", "api_product_version", target: AuditedWrite.path("versionId"), updateVersion))
+        router.add("DELETE", "/api/v2/api-products/{productId}/product-versions/{versionId}", AuditedWrite.handler(
+            "api_product_version.delete", "api_product_version", target: AuditedWrite.path("versionId"), deleteVersion))
         router.add("GET", "/api/v2/api-products/{productId}/product-versions/{versionId}/specifications", showSpecification)
-        router.add("PUT", "/api/v2/api-products/{productId}/product-versions/{versionId}/specifications", putSpecification)
+        router.add("PUT", "/api/v2/api-products/{productId}/product-versions/{versionId}/specifications", AuditedWrite.handler(
+            "api_product_version.specification", "api_product_version", target: AuditedWrite.path("versionId"), putSpecification))
     }
 
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {

@@ -8,8 +8,10 @@ enum ApplicationRegistrations {
         router.add("GET", "/api/v2/portals/{portalId}/application-registrations", listByPortal)
         router.add("GET", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations", listByApplication)
         router.add("GET", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}", show)
-        router.add("PATCH", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}", update)
-        router.add("DELETE", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}", delete)
+        router.add("PATCH", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}", AuditedWrite.handler(
+            "application_registration.update", "application_registration", target: AuditedWrite.path("registrationId"), update))
+        router.add("DELETE", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}", AuditedWrite.handler(
+            "application_registration.delete", "application_registration", target: AuditedWrite.path("registrationId"), delete))
         router.add("GET", "/api/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}/granted-scopes", grantedScopes)
     }
 

@@ -7,10 +7,12 @@ import Storage
 enum AuthStrategies {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/application-auth-strategies", list)
-        router.add("POST", "/api/v2/application-auth-strategies", create)
+        router.add("POST", "/api/v2/application-auth-strategies", AuditedWrite.handler("auth_strategy.create", "auth_strategy", target: AuditedWrite.new, create))
         router.add("GET", "/api/v2/application-auth-strategies/{authStrategyId}", show)
-        router.add("PATCH", "/api/v2/application-auth-strategies/{authStrategyId}", update)
-        router.add("DELETE", "/api/v2/application-auth-strategies/{authStrategyId}", delete)
+        router.add("PATCH", "/api/v2/application-auth-strategies/{authStrategyId}", AuditedWrite.handler(
+            "auth_strategy.update", "auth_strategy", target: AuditedWrite.path("authStrategyId"), update))
+        router.add("DELETE", "/api/v2/application-auth-strategies/{authStrategyId}", AuditedWrite.handler(
+            "auth_strategy.delete", "auth_strategy", target: AuditedWrite.path("authStrategyId"), delete))
     }
 
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {

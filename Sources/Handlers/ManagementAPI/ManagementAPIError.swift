@@ -23,6 +23,9 @@ struct ManagementAPIError: ResponseError, Sendable {
     let status: Int
     let detail: String
     var invalidParameters: [InvalidParameter] = []
+    /// Already in the audit log (a role refusal `ManagementAccess.require` recorded): `AuditedWrite`
+    /// does not record it again.
+    var audited = false
 
     static func notFound(_ what: String) -> ManagementAPIError { ManagementAPIError(status: 404, detail: "\(what) not found") }
     static func conflict(_ detail: String) -> ManagementAPIError { ManagementAPIError(status: 409, detail: detail) }
@@ -35,6 +38,13 @@ struct ManagementAPIError: ResponseError, Sendable {
 
     static func invalid(_ field: String, _ reason: String, rule: String? = nil, source: String = "body", extra: (String, JSON)? = nil) -> ManagementAPIError {
         invalid([InvalidParameter(field: field, reason: reason, rule: rule, source: source, extra: extra)])
+    }
+
+    /// 400: `field` needs `dependencies` to be set too (the v2 file's `dependent_fields` rule), for checks
+    /// made against stored values after the body was read (`ManagementBody.dependent` says the same).
+    static func dependent(_ field: String, on dependencies: [String]) -> ManagementAPIError {
+        invalid(field, "needs \(dependencies.joined(separator: ", ")) to be set", rule: "dependent_fields",
+                extra: ("dependents", .array(dependencies.map { .string($0) })))
     }
 
     func response(family: APIFamily, path: String) -> Response {

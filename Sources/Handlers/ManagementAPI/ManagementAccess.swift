@@ -27,7 +27,8 @@ struct ManagementAccess {
                     portalID: portalID, tokenID: token.id, action: "\(request.method) \(request.path)", targetType: "request",
                     targetID: portalID, clientAddress: request.remoteAddress, at: context.services.now()), outcome: "forbidden")
             }
-            throw ManagementAPIError(status: 403, detail: "This token's role (\(token.role.rawValue)) may not do this; it needs \(role.rawValue)")
+            throw ManagementAPIError(status: 403, detail: "This token's role (\(token.role.rawValue)) may not do this; it needs \(role.rawValue)",
+                                     audited: role >= .editor)
         }
         return ManagementAccess(token: token, portal: portal, request: request, context: context)
     }
@@ -42,6 +43,86 @@ struct ManagementAccess {
             portalID: portal.id, tokenID: token.id, action: action, targetType: targetType, targetID: targetID,
             clientAddress: request.remoteAddress, at: context.services.now())
     }
+}
+
+/// A management write whose refusals and failures are audited as well as its successes: a client error
+/// (400, 403, 404, 409, …) is recorded with the action and target the write would have had and an outcome
+/// named after the status, in a small transaction of its own after the write's transaction rolled back
+/// (or never began). 401 records nothing: no caller to name. The row goes to the caller's own portal
+/// (root: the path's), never into another project's log.
+enum AuditedWrite {
+    /// The audit target of a request: path parameters and body members, known before the handler runs.
+    typealias Target = @Sendable (Request) -> String
+
+    /// `handler`, with its failures audited as `action` on `targetType` / `target`.
+    static func handler(_ action: String, _ targetType: String, target: @escaping Target, _ handler: @escaping PortalHandler) -> PortalHandler {
+        { request, context in
+            do {
+                return try handler(request, context)
+            } catch let error as ManagementAPIError {
+                record(error, AuditEntry(portalID: nil, tokenID: "", action: action, targetType: targetType, targetID: target(request),
+                                         clientAddress: request.remoteAddress, at: context.services.now()), request, context)
+                throw error
+            } catch let error as HTTPError where error.status == 403 {
+                record(ManagementAPIError(status: 403, detail: ""), AuditEntry(
+                    portalID: nil, tokenID: "", action: action, targetType: targetType, targetID: target(request),
+                    clientAddress: request.remoteAddress, at: context.services.now()), request, context)
+                throw error
+            }
+        }
+    }
+
+    /// The outcome of a failed write with `status`.
+    static func outcome(_ status: Int) -> String {
+        switch status {
+        case 400: "invalid"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 409: "conflict"
+        default: "rejected"
+        }
+    }
+
+    private static func record(_ error: ManagementAPIError, _ pending: AuditEntry, _ request: Request, _ context: RequestContext) {
+        guard (400..<500).contains(error.status), error.status != 401, !error.audited,
+              let token = try? AdminAuthentication.requireToken(request, services: context.services)
+        else { return }
+        var entry = pending
+        entry.tokenID = token.id
+        let pathPortal = request.parameters["portalId"].flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
+        entry.portalID = token.role == .root ? pathPortal : token.portalID
+        if entry.targetID.isEmpty { entry.targetID = "none" }
+        do {
+            try context.services.auditLog.recordRefusal(entry, outcome: outcome(error.status))
+        } catch {
+            // The client still gets its own answer; the lost row is logged.
+            context.logger.warning("failed write not audited", metadata: ["audit.action": "\(entry.action)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: targets
+
+    /// The path parameters `names`, joined by "/" (client text, cut to 100 characters each).
+    static func path(_ names: String...) -> Target {
+        { request in names.map { String((request.parameters[$0] ?? "").prefix(100)).lowercased() }.joined(separator: "/") }
+    }
+
+    /// The path parameter `name`, then "/" and the body's string member `member` when there is one.
+    static func path(_ name: String, body member: String) -> Target {
+        { request in
+            let head = String((request.parameters[name] ?? "").prefix(100)).lowercased()
+            guard let value = (try? JSON.parse(request.body))?[member]?.stringValue else { return head }
+            return head + "/" + String(value.prefix(100)).lowercased()
+        }
+    }
+
+    /// The body's string member `member` ("none" when absent): the target of a create that names it.
+    static func body(_ member: String) -> Target {
+        { request in (try? JSON.parse(request.body))?[member]?.stringValue.map { String($0.prefix(100)).lowercased() } ?? "none" }
+    }
+
+    /// A create's target before it exists.
+    static let new: Target = { _ in "none" }
 }
 
 extension Request {

@@ -7,7 +7,8 @@ enum PortalApplications {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals/{portalId}/applications", list)
         router.add("GET", "/api/v2/portals/{portalId}/applications/{applicationId}", show)
-        router.add("DELETE", "/api/v2/portals/{portalId}/applications/{applicationId}", delete)
+        router.add("DELETE", "/api/v2/portals/{portalId}/applications/{applicationId}", AuditedWrite.handler(
+            "application.delete", "application", target: AuditedWrite.path("applicationId"), delete))
         router.add("GET", "/api/v2/applications/{applicationId}", showUnscoped)
     }
 

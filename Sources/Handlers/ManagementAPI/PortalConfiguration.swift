@@ -8,8 +8,10 @@ import Storage
 enum PortalConfiguration {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals/{portalId}/configuration", show)
-        router.add("PUT", "/api/v2/portals/{portalId}/configuration", replace)
-        router.add("PATCH", "/api/v2/portals/{portalId}/configuration", update)
+        router.add("PUT", "/api/v2/portals/{portalId}/configuration", AuditedWrite.handler(
+            "portal.configuration.update", "portal", target: AuditedWrite.path("portalId"), replace))
+        router.add("PATCH", "/api/v2/portals/{portalId}/configuration", AuditedWrite.handler(
+            "portal.configuration.update", "portal", target: AuditedWrite.path("portalId"), update))
     }
 
     static let maximumBytes = 65_536

@@ -7,8 +7,10 @@ enum PortalDevelopers {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals/{portalId}/developers", list)
         router.add("GET", "/api/v2/portals/{portalId}/developers/{developerId}", show)
-        router.add("PATCH", "/api/v2/portals/{portalId}/developers/{developerId}", update)
-        router.add("DELETE", "/api/v2/portals/{portalId}/developers/{developerId}", delete)
+        router.add("PATCH", "/api/v2/portals/{portalId}/developers/{developerId}", AuditedWrite.handler(
+            "developer.update", "developer", target: AuditedWrite.path("developerId"), update))
+        router.add("DELETE", "/api/v2/portals/{portalId}/developers/{developerId}", AuditedWrite.handler(
+            "developer.delete", "developer", target: AuditedWrite.path("developerId"), delete))
     }
 
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {

@@ -8,11 +8,15 @@ enum PortalProductVersions {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals/{portalId}/products", listProducts)
         router.add("GET", "/api/v2/portals/{portalId}/product-versions", list)
-        router.add("POST", "/api/v2/portals/{portalId}/product-versions", create)
+        router.add("POST", "/api/v2/portals/{portalId}/product-versions", AuditedWrite.handler(
+            "portal_product_version.create", "portal_product_version", target: AuditedWrite.body("product_version_id"), create))
         router.add("GET", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", show)
-        router.add("PATCH", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", update)
-        router.add("PUT", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", replace)
-        router.add("DELETE", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", delete)
+        router.add("PATCH", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", AuditedWrite.handler(
+            "portal_product_version.update", "portal_product_version", target: AuditedWrite.path("productVersionId"), update))
+        router.add("PUT", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", AuditedWrite.handler(
+            "portal_product_version.replace", "portal_product_version", target: AuditedWrite.path("productVersionId"), replace))
+        router.add("DELETE", "/api/v2/portals/{portalId}/product-versions/{productVersionId}", AuditedWrite.handler(
+            "portal_product_version.delete", "portal_product_version", target: AuditedWrite.path("productVersionId"), delete))
     }
 
     static func listProducts(_ request: Request, _ context: RequestContext) throws -> Response {

@@ -6,11 +6,11 @@ import Templates
 enum Portals {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals", list)
-        router.add("POST", "/api/v2/portals", create)
+        router.add("POST", "/api/v2/portals", AuditedWrite.handler("portal.create", "portal", target: AuditedWrite.new, create))
         router.add("GET", "/api/v2/portals/{portalId}", show)
-        router.add("PATCH", "/api/v2/portals/{portalId}", update)
-        router.add("DELETE", "/api/v2/portals/{portalId}", delete)
-        router.add("POST", "/api/v2/portals/{portalId}/publish", publish)
+        router.add("PATCH", "/api/v2/portals/{portalId}", AuditedWrite.handler("portal.update", "portal", target: AuditedWrite.path("portalId"), update))
+        router.add("DELETE", "/api/v2/portals/{portalId}", AuditedWrite.handler("portal.delete", "portal", target: AuditedWrite.path("portalId"), delete))
+        router.add("POST", "/api/v2/portals/{portalId}/publish", AuditedWrite.handler("portal.publish", "portal", target: AuditedWrite.path("portalId"), publish))
     }
 
     /// A project token lists its own portal; root lists them all.

@@ -7,16 +7,20 @@ import Storage
 enum Teams {
     static func register(on router: inout Router) {
         router.add("GET", "/api/v2/portals/{portalId}/teams", list)
-        router.add("POST", "/api/v2/portals/{portalId}/teams", create)
+        router.add("POST", "/api/v2/portals/{portalId}/teams", AuditedWrite.handler("team.create", "team", target: AuditedWrite.new, create))
         router.add("GET", "/api/v2/portals/{portalId}/teams/{teamId}", show)
-        router.add("PATCH", "/api/v2/portals/{portalId}/teams/{teamId}", update)
-        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}", delete)
+        router.add("PATCH", "/api/v2/portals/{portalId}/teams/{teamId}", AuditedWrite.handler("team.update", "team", target: AuditedWrite.path("teamId"), update))
+        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}", AuditedWrite.handler("team.delete", "team", target: AuditedWrite.path("teamId"), delete))
         router.add("GET", "/api/v2/portals/{portalId}/teams/{teamId}/developers", members)
-        router.add("POST", "/api/v2/portals/{portalId}/teams/{teamId}/developers", addMember)
-        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}/developers/{developerId}", removeMember)
+        router.add("POST", "/api/v2/portals/{portalId}/teams/{teamId}/developers", AuditedWrite.handler(
+            "team.developer.add", "team_developer", target: AuditedWrite.path("teamId", body: "id"), addMember))
+        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}/developers/{developerId}", AuditedWrite.handler(
+            "team.developer.remove", "team_developer", target: AuditedWrite.path("teamId", "developerId"), removeMember))
         router.add("GET", "/api/v2/portals/{portalId}/teams/{teamId}/assigned-roles", roles)
-        router.add("POST", "/api/v2/portals/{portalId}/teams/{teamId}/assigned-roles", assignRole)
-        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}/assigned-roles/{roleId}", removeRole)
+        router.add("POST", "/api/v2/portals/{portalId}/teams/{teamId}/assigned-roles", AuditedWrite.handler(
+            "team.role.assign", "team_role", target: AuditedWrite.path("teamId"), assignRole))
+        router.add("DELETE", "/api/v2/portals/{portalId}/teams/{teamId}/assigned-roles/{roleId}", AuditedWrite.handler(
+            "team.role.remove", "team_role", target: AuditedWrite.path("teamId", "roleId"), removeRole))
         router.add("GET", "/api/v2/portals/{portalId}/developers/{developerId}/teams", developerTeams)
         router.add("GET", "/api/v2/portal-roles", portalRoles)
     }
@@ -78,7 +82,7 @@ enum Teams {
         try body.finish()
         guard case .value(let developerID) = id else { throw ManagementAPIError.invalid("id", "is a required field", rule: "required") }
         switch try context.services.teams.addMember(
-            teamID: team.id, developerID: developerID, portalID: access.portal.id, audit: access.audit("team.developer.add", "team", team.id)) {
+            teamID: team.id, developerID: developerID, portalID: access.portal.id, audit: access.audit("team.developer.add", "team_developer", "\(team.id)/\(developerID)")) {
         case .success: return Response(status: 201)
         case .failure(.unknownDeveloper): throw ManagementAPIError.notFound("Developer")
         case .failure(.alreadyMember): throw ManagementAPIError.conflict("The developer is already a member of this team")
@@ -88,7 +92,7 @@ enum Teams {
     static func removeMember(_ request: Request, _ context: RequestContext) throws -> Response {
         let (access, team) = try target(.editor, request, context)
         let developerID = try request.uuidParameter("developerId")
-        guard try context.services.teams.removeMember(teamID: team.id, developerID: developerID, audit: access.audit("team.developer.remove", "team", team.id)) else {
+        guard try context.services.teams.removeMember(teamID: team.id, developerID: developerID, audit: access.audit("team.developer.remove", "team_developer", "\(team.id)/\(developerID)")) else {
             throw ManagementAPIError.notFound("Team member")
         }
         return .noContent
@@ -120,7 +124,7 @@ enum Teams {
         }
         let role = TeamRole(teamID: team.id, roleName: roleName, entityID: entityID, entityTypeName: typeName, entityRegion: region, createdAt: context.services.now())
         do {
-            try context.services.teams.assign(role, audit: access.audit("team.role.assign", "team", team.id))
+            try context.services.teams.assign(role, audit: access.audit("team.role.assign", "team_role", "\(team.id)/\(role.id)"))
         } catch {
             throw error.kind == .uniqueViolation ? ManagementAPIError.conflict("The team already holds this role on this entity") : error
         }
@@ -130,7 +134,7 @@ enum Teams {
     static func removeRole(_ request: Request, _ context: RequestContext) throws -> Response {
         let (access, team) = try target(.editor, request, context)
         let roleID = try request.uuidParameter("roleId")
-        guard try context.services.teams.removeRole(id: roleID, teamID: team.id, audit: access.audit("team.role.remove", "team", team.id)) else {
+        guard try context.services.teams.removeRole(id: roleID, teamID: team.id, audit: access.audit("team.role.remove", "team_role", "\(team.id)/\(roleID)")) else {
             throw ManagementAPIError.notFound("Assigned role")
         }
         return .noContent
