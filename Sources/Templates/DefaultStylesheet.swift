@@ -23,6 +23,7 @@ extension DefaultTheme {
         header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;justify-content:space-between;align-items:center;color:var(--text-header,#1f2328)}
         header a{color:inherit}
         .brand{font-weight:700;font-size:1.15rem;text-decoration:none}
+        .brand .logo{display:block;height:2.5rem;width:auto;max-width:14rem;object-fit:contain}
         nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0;align-items:center}
         nav form{margin:0}
         main{min-height:60vh}

@@ -19,7 +19,7 @@ enum DefaultTheme {
             <body>
             <a class="skip" href="#main">Skip to content</a>
             <div class="bar"><header>
-            <a class="brand" href="/">{{chrome.portalName}}</a>
+            <a class="brand" href="/">{{#chrome.hasLogo}}<img class="logo" src="/assets/logo" alt="{{chrome.portalName}}">{{/chrome.hasLogo}}{{^chrome.hasLogo}}{{chrome.portalName}}{{/chrome.hasLogo}}</a>
             <nav aria-label="Main">
             <ul>
             <li><a href="/catalog">APIs</a></li>

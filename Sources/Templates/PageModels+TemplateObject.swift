@@ -5,6 +5,7 @@ extension Chrome: TemplateObject {
     public func value(named name: String) -> TemplateValue {
         switch name {
         case "portalName": TemplateValue(self.portalName)
+        case "hasLogo": TemplateValue(self.hasLogo)
         case "title": TemplateValue(self.title)
         case "developer": TemplateValue(self.developer)
         case "csrfToken": TemplateValue(self.csrfToken)

@@ -2,6 +2,8 @@
 /// colour scheme and a notice to show. Stored properties only: templates read them by reflection.
 public struct Chrome: Sendable {
     public var portalName: String
+    /// The portal has a logo (`/assets/logo`): the header shows it, named by `portalName`, instead of the name.
+    public var hasLogo: Bool
     /// The page's own title (`<title>{title} · {portal}</title>`).
     public var title: String
     /// The logged-in developer's email; nil when nobody is logged in.
@@ -19,8 +21,9 @@ public struct Chrome: Sendable {
     public var notice: String?
 
     public init(portalName: String, title: String, developer: String? = nil, csrfToken: String = "", path: String = "/",
-                scheme: String? = nil, notice: String? = nil) {
+                scheme: String? = nil, notice: String? = nil, hasLogo: Bool = false) {
         self.portalName = portalName
+        self.hasLogo = hasLogo
         self.title = title
         self.developer = developer
         self.csrfToken = csrfToken

@@ -11,15 +11,43 @@ import Foundation
 public enum ThemeStylesheet {
     public typealias Variables = [(name: String, value: String)]
 
+    /// Which colours a page starts with and which the visitor may switch to.
+    public enum Schemes: Sendable {
+        /// Light unless the visitor's system prefers dark or the switch chose it (mint_rocket).
+        case lightFirst(light: Variables, dark: Variables)
+        /// Dark unless the visitor chose light with the switch (the portal picked `dark_mode`).
+        case darkFirst(dark: Variables, light: Variables)
+        /// One set of colours for everyone (a custom theme is the portal's brand, whatever the scheme).
+        case single(Variables)
+    }
+
     public static func css(light: Variables, dark: Variables, fonts: (base: String, code: String, headings: String)?) -> String {
-        var root = readable(light + [("--danger", "#b42318")])
+        css(.lightFirst(light: light, dark: dark), fonts: fonts)
+    }
+
+    public static func css(_ schemes: Schemes, fonts: (base: String, code: String, headings: String)?) -> String {
+        var fontVariables: Variables = []
         if let fonts {
-            root += [("--font-base", fonts.base), ("--font-code", fonts.code), ("--font-headings", fonts.headings)].map { ($0.0, "\"\($0.1)\"") }
+            fontVariables = [("--font-base", fonts.base), ("--font-code", fonts.code), ("--font-headings", fonts.headings)].map { ($0.0, "\"\($0.1)\"") }
         }
-        let night = readable(dark + [("--danger", "#ff8a80")])
-        return ":root{" + declarations(root) + "}\n"
-            + ":root[data-scheme=dark]{" + declarations(night) + "}\n"
-            + "@media (prefers-color-scheme:dark){:root:not([data-scheme=light]){" + declarations(night) + "}}\n"
+        switch schemes {
+        case let .lightFirst(light, dark):
+            let night = scheme(dark, dark: true)
+            return ":root{" + declarations(scheme(light, dark: false) + fontVariables) + "}\n"
+                + ":root[data-scheme=dark]{" + declarations(night) + "}\n"
+                + "@media (prefers-color-scheme:dark){:root:not([data-scheme=light]){" + declarations(night) + "}}\n"
+        case let .darkFirst(dark, light):
+            return ":root{" + declarations(scheme(dark, dark: true) + fontVariables) + "}\n"
+                + ":root[data-scheme=light]{" + declarations(scheme(light, dark: false)) + "}\n"
+        case let .single(colours):
+            let body = colours.first { $0.name == "--section-body" }.flatMap { RGBA(css: $0.value) }?.over(.white) ?? .white
+            return ":root{" + declarations(scheme(colours, dark: body.luminance < 0.18) + fontVariables) + "}\n"
+        }
+    }
+
+    /// `colours` made readable, with the danger colour and the `color-scheme` (native controls, scrollbars) that suit them.
+    private static func scheme(_ colours: Variables, dark: Bool) -> Variables {
+        readable(colours + [("--danger", dark ? "#ff8a80" : "#b42318")]) + [("color-scheme", dark ? "dark" : "light")]
     }
 
     private static func declarations(_ variables: Variables) -> String {

@@ -52,12 +52,7 @@ public enum APIFamily: Sendable, Equatable {
             if path == "/health" || path.hasPrefix("/api/") || path == "/api" {
                 return .json(.object([("message", .string(message))]), status: status)
             }
-            let page = SitePage("error", chrome: Chrome(portalName: "Developer Portal", title: title),
-                                content: ErrorContent(status: status, title: title, message: message))
-            if let renderer = Self.pages, let html = try? renderer.html(page) {
-                return .html(utf8: html, status: status)
-            }
-            return Response(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(message.utf8))
+            return Self.sitePage(status: status, message: message, portalName: nil)
         }
     }
 }
@@ -65,6 +60,21 @@ public enum APIFamily: Sendable, Equatable {
 extension APIFamily {
     /// Error pages need no request state, so one immutable renderer serves them all.
     static let pages = try? PageRenderer()
+
+    /// The default theme's error page in the layout of the portal named `portalName` (used when the
+    /// portal's own theme cannot render it). Without a portal — a host no portal is served on — there is
+    /// no portal's page to show, so the answer is the message as plain text, never another portal's name.
+    static func sitePage(status: Int, message: String, portalName: String?) -> Response {
+        let title = Response.reasonPhrases[status] ?? "Error"
+        if let portalName, let renderer = pages,
+           let html = try? renderer.html(SitePage("error", chrome: Chrome(portalName: portalName, title: title),
+                                                  content: ErrorContent(status: status, title: title, message: message))) {
+            var response = Response.html(utf8: html, status: status)
+            response.headers.add("Cache-Control", "no-store")
+            return response
+        }
+        return Response(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(message.utf8))
+    }
 }
 
 /// Short random identifiers for error instances and request ids.

@@ -48,7 +48,18 @@ enum AccountPages {
         }
     }
 
+    /// What the log-in and sign-up pages say instead of their forms when the portal's admins turned
+    /// password sign-in off (`basic_auth_enabled: false`); there is no other way to sign in here yet.
+    static let passwordSignInOff = "Password sign-in is turned off for this portal, so you cannot log in or create an account here "
+        + "with an email address and password. Ask the portal's administrators how to get access."
+
+    private static func signInOffPage(_ visit: PageVisit, heading: String, status: Int) throws -> Response {
+        try visit.render("forms", title: heading, FormsPage(heading: heading, intro: passwordSignInOff, forms: [],
+                                                            links: [Link("/catalog", "Browse the APIs")]), status: status)
+    }
+
     private static func loginPage(_ visit: PageVisit, email: String, next: String, error: String?, status: Int) throws -> Response {
+        guard visit.portal.basicAuthEnabled else { return try signInOffPage(visit, heading: "Log in", status: status) }
         let form = Form(
             id: "login-form", action: "/login",
             fields: [
@@ -107,6 +118,7 @@ enum AccountPages {
     }
 
     private static func signUpPage(_ visit: PageVisit, values: [String: String], refusal: PageVisit.Refusal?) throws -> Response {
+        guard visit.portal.basicAuthEnabled else { return try signInOffPage(visit, heading: "Create your account", status: refusal?.status ?? 200) }
         let errors = refusal?.fields ?? [:]
         var fields = [
             FormField("email", label: "Email address", value: values["email"] ?? "", error: errors["email"], required: true, autocomplete: "email"),

@@ -216,10 +216,12 @@ enum DeveloperPages {
             FormField("key", label: "Key (the iss claim)", value: jwtValues["key"] ?? "", error: errors["key"], hint: "Leave empty to have one made for you."),
             FormField("algorithm", label: "Algorithm", error: errors["algorithm"],
                       options: algorithms.map { FormField.Option(value: $0, label: $0, selected: $0 == (jwtValues["algorithm"] ?? "HS256")) }),
-            FormField("secret", label: "Secret (HS algorithms)", type: "password", error: errors["secret"], hint: "Leave empty to have one made for you.",
+            FormField("secret", label: "Secret (HS algorithms)", type: "password", error: errors["secret"],
+                      hint: "Leave empty to have a strong one made for you. It is shown once, after you create the credential.",
                       autocomplete: "off"),
             FormField("rsa_public_key", label: "Public key (RS and ES algorithms, PEM)", value: jwtValues["rsa_public_key"] ?? "",
-                      error: errors["rsa_public_key"], textarea: true),
+                      error: errors["rsa_public_key"], hint: "Required for \(publicKeyAlgorithms): the PEM public key your tokens are verified with.",
+                      textarea: true),
         ], submit: "Create JWT credential", error: jwtRefusal.map { $0.fields.isEmpty ? $0.message : "Please correct the fields marked below." })
         return try visit.render("credentials", title: "Credentials", CredentialsContent(
             keys: keys.items.map {
@@ -248,18 +250,54 @@ enum DeveloperPages {
         }
     }
 
+    /// The algorithms whose tokens are verified with a public key (`RS256, RS384, RS512 and ES256`).
+    static var publicKeyAlgorithms: String {
+        let names = JWTCredential.Algorithm.allCases.filter(\.usesPublicKey).map(\.rawValue)
+        return names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "") : names.joined()
+    }
+
+    /// Random bytes of a key and of a secret the page makes when the field is left empty (an HS512 key
+    /// wants 64 bytes; 32 random bytes is what every other generated secret here has).
+    static let generatedJWTKeyBytes = 16
+    static let generatedJWTSecretBytes = 32
+
+    /// The developer API needs `key`, `secret` and `algorithm`; the page fills in a random key and secret
+    /// where the field was left empty (an RS/ES credential gets one too: the API requires it, the gateway
+    /// ignores it). An HS credential's secret is then shown on this one reply, like a new API key.
     static func createJWT(_ request: Request, _ context: RequestContext) throws -> Response {
         let visit = try PageVisit(request, context)
         _ = try visit.requireDeveloper()
         let form = try visit.checkedForm()
-        var fields: [(String, String)] = [("algorithm", form["algorithm"] ?? "HS256")]
-        for name in ["key", "secret", "rsa_public_key"] { if let value = form[name], !value.isEmpty { fields.append((name, value)) } }
+        let algorithmName = form["algorithm"] ?? "HS256"
+        let algorithm = JWTCredential.Algorithm(rawValue: algorithmName)
+        func given(_ name: String) -> String? {
+            guard let value = form[name], !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+            return value
+        }
+        let values = ["key": form["key"] ?? "", "algorithm": algorithmName, "rsa_public_key": form["rsa_public_key"] ?? ""]
+        if let algorithm, algorithm.usesPublicKey, given("rsa_public_key") == nil {
+            let refusal = PageVisit.Refusal(.invalid([
+                ("rsa_public_key", .string("\(algorithm.rawValue) tokens are verified with your public key: paste it here (PEM)")),
+            ]))
+            return try credentialsPage(visit, jwtRefusal: refusal, jwtValues: values)
+        }
+        let key = given("key") ?? SecretToken.generate(byteCount: generatedJWTKeyBytes)
+        let secret = given("secret") ?? SecretToken.generate(byteCount: generatedJWTSecretBytes)
+        var fields: [(String, String)] = [("algorithm", algorithmName), ("key", key), ("secret", secret)]
+        if let publicKey = given("rsa_public_key") { fields.append(("rsa_public_key", publicKey)) }
         switch try visit.callAPI(JWTCredentials.create, method: "POST", form: fields) {
-        case .success: return visit.redirect("/credentials?notice=jwt-created")
+        case .success(let reply):
+            guard algorithm?.usesPublicKey == false else { return visit.redirect("/credentials?notice=jwt-created") }
+            return try visit.render("secret", title: "New JWT credential", SecretContent(
+                heading: "Your new JWT credential",
+                facts: [
+                    FormField("key", id: "jwt-key", label: "Key (the iss claim)", value: reply.json?["key"]?.stringValue ?? key),
+                    FormField("algorithm", id: "jwt-algorithm", label: "Algorithm", value: reply.json?["algorithm"]?.stringValue ?? algorithmName),
+                ],
+                secretLabel: "Secret", secret: reply.json?["secret"]?.stringValue ?? secret,
+                backHref: "/credentials", backLabel: "Back to credentials"))
         case .failure(let refusal):
-            return try credentialsPage(visit, jwtRefusal: refusal, jwtValues: [
-                "key": form["key"] ?? "", "algorithm": form["algorithm"] ?? "", "rsa_public_key": form["rsa_public_key"] ?? "",
-            ])
+            return try credentialsPage(visit, jwtRefusal: refusal, jwtValues: values)
         }
     }
 

@@ -79,8 +79,10 @@ struct PageVisit {
 
     func chrome(_ title: String, notice: String? = nil) -> Chrome {
         let scheme = request.cookie(named: Self.schemeCookie).flatMap { ["light", "dark"].contains($0) ? $0 : nil }
+        // One indexed probe, no image bytes; a failed read just shows the name.
+        let hasLogo = (try? services.portalSettings.hasImage(.logo, portalID: portal.id)) ?? false
         return Chrome(portalName: portal.name, title: title, developer: developer?.email, csrfToken: csrfToken, path: request.path,
-                      scheme: scheme, notice: notice ?? request.query["notice"].flatMap(Notices.text))
+                      scheme: scheme, notice: notice ?? request.query["notice"].flatMap(Notices.text), hasLogo: hasLogo)
     }
 
     /// `template` in the layout. Pages that show personal data or forms are never stored by caches.

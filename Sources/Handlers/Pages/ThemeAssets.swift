@@ -21,11 +21,16 @@ enum ThemeAssets {
            let base = custom["base"]?.stringValue, let code = custom["code"]?.stringValue, let headings = custom["headings"]?.stringValue {
             fonts = (base, code, headings)
         }
-        // The portal's theme is the light scheme (mint_rocket when it chose dark_mode); dark_mode the dark one.
-        let light = appearance.themeName == "dark_mode" ? "mint_rocket" : appearance.themeName
-        let css = ThemeStylesheet.css(
-            light: ThemeDefaults.colorVariables(themeName: light, customTheme: appearance.customTheme),
-            dark: ThemeDefaults.colorVariables(themeName: "dark_mode", customTheme: nil), fonts: fonts)
+        // mint_rocket is light with dark_mode for visitors who want dark; dark_mode is dark with mint_rocket
+        // for those who switch to light; a custom theme keeps its own colours in every scheme.
+        let mint = ThemeDefaults.colorVariables(themeName: "mint_rocket", customTheme: nil)
+        let dark = ThemeDefaults.colorVariables(themeName: "dark_mode", customTheme: nil)
+        let schemes: ThemeStylesheet.Schemes = switch appearance.themeName {
+        case "dark_mode": .darkFirst(dark: dark, light: mint)
+        case "custom": .single(ThemeDefaults.colorVariables(themeName: "custom", customTheme: appearance.customTheme))
+        default: .lightFirst(light: mint, dark: dark)
+        }
+        let css = ThemeStylesheet.css(schemes, fonts: fonts)
         return file(Array(css.utf8), contentType: "text/css; charset=utf-8", request)
     }
 
