@@ -13,6 +13,12 @@ public struct Application: Sendable {
     public init(services: Services, logger: Logger) {
         self.services = services
         self.logger = logger
+        self.router = Self.routes
+    }
+
+    /// Every route of the application, built once per process (handlers are static functions). Custom
+    /// pages ask it which paths the portal itself answers (`PortalPages`), so that list cannot drift.
+    static let routes: Router = {
         var router = Router()
         HealthEndpoint.register(on: &router)
         HomePageEndpoint.register(on: &router)
@@ -23,7 +29,14 @@ public struct Application: Sendable {
         ProjectTokens.register(on: &router)
         KeyRequests.register(on: &router)
         ManagementAPI.register(on: &router)
-        self.router = router
+        return router
+    }()
+
+    /// The largest request body read for `path` (undecoded): the management API takes larger bodies
+    /// (`ManagementAPI.maxBodyBytes`: pages and appearance images), every other path `max_body_bytes`.
+    public func maxBodyBytes(path: String) -> Int {
+        let limit = services.settings.maxBodyBytes
+        return APIFamily(path: path) == .management ? max(limit, ManagementAPI.maxBodyBytes) : limit
     }
 
     /// A response and the route that made it, for the pool's metrics.
@@ -87,7 +100,7 @@ public struct Application: Sendable {
 
     /// The response for a body larger than the limit, without reading it.
     public func payloadTooLarge(_ raw: RawRequest) -> Response {
-        let error = RequestError.bodyTooLarge(limit: services.settings.maxBodyBytes)
+        let error = RequestError.bodyTooLarge(limit: maxBodyBytes(path: raw.rawPath))
         return ErrorPages.applies(to: raw)
             ? ErrorPages.page(status: error.status, message: error.message, raw, services)
             : error.response(family: APIFamily(path: raw.rawPath), path: raw.rawPath)

@@ -6,11 +6,17 @@ import Storage
 /// Sends audit entries to the portals' webhooks from the background thread: JSON batches POSTed to the
 /// destination, at least once (an entry counts as delivered only after a 2xx, so a failed batch is sent
 /// again), retried with exponential backoff up to `maximumBackoff`. One worker at a time sends (a lease
-/// in the database), so two workers never send the same entries.
+/// in the database, renewed before every batch for longer than a batch can take), so two workers never
+/// send the same entries.
 final class AuditWebhookSender: Sendable {
+    /// Sends one batch; the tests' stand-in for the network.
+    typealias Transport = @Sendable (AuditDelivery) -> Outcome
+
     private let repository: AuditDeliveryRepository
     private let maximumBackoff: TimeInterval
     private let logger: Logger
+    private let clock: @Sendable () -> Date
+    private let transport: Transport
     /// This worker's name in the lease table.
     private let holder = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 
@@ -18,23 +24,34 @@ final class AuditWebhookSender: Sendable {
     /// Batches sent per wake-up, so mail delivery and shutdown are never held up for long.
     static let batchesPerRound = 20
     static let requestTimeout: TimeInterval = 10
+    /// How long the lease runs from each renewal: a batch (at most `requestTimeout`, plus its two short
+    /// writes) ends well within it, so no other worker can take the lease while a batch is in flight.
+    static let leaseDuration: TimeInterval = 60
+    /// A replay job that has made no progress for this long (its receiver stays down or keeps failing)
+    /// is failed at its next failed attempt, so a new replay can be started.
+    static let replayGiveUpAfter: TimeInterval = 900
 
-    init(repository: AuditDeliveryRepository, maximumBackoff: TimeInterval, logger: Logger) {
+    init(repository: AuditDeliveryRepository, maximumBackoff: TimeInterval, logger: Logger,
+         clock: @escaping @Sendable () -> Date = { Date() }, transport: Transport? = nil) {
         self.repository = repository
         self.maximumBackoff = maximumBackoff
         self.logger = logger
+        self.clock = clock
+        self.transport = transport ?? Self.send
     }
 
-    /// Sends what is due, if this worker holds (or can take) the delivery lease.
+    /// Sends what is due, if this worker holds (or can take) the delivery lease. The lease is renewed
+    /// before each batch; a worker that could not renew it (another took it over) stops at once.
     func deliverDue() {
         do {
-            guard try repository.hasDeliveries(),
-                  try repository.acquireLease("audit-delivery", holder: holder, now: Date(), duration: 60) else { return }
+            guard try repository.hasDeliveries() else { return }
             for _ in 0..<Self.batchesPerRound {
-                guard let delivery = try repository.nextDelivery(now: Date(), limit: Self.batchSize) else { return }
-                let outcome = send(delivery)
+                guard try repository.acquireLease("audit-delivery", holder: holder, now: clock(), duration: Self.leaseDuration),
+                      let delivery = try repository.nextDelivery(now: clock(), limit: Self.batchSize)
+                else { return }
+                let outcome = transport(delivery)
                 try repository.recordAttempt(delivery, succeeded: outcome.succeeded, code: outcome.code, message: outcome.message,
-                                             now: Date(), retryAfter: backoff)
+                                             now: clock(), retryAfter: backoff, replayGiveUpAfter: Self.replayGiveUpAfter)
                 if !outcome.succeeded {
                     logger.warning("audit webhook delivery failed", metadata: [
                         "portal.id": "\(delivery.portalID)", "destination.id": "\(delivery.destination.id)", "error": "\(outcome.message)",
@@ -57,7 +74,7 @@ final class AuditWebhookSender: Sendable {
         var message: String
     }
 
-    private func send(_ delivery: AuditDelivery) -> Outcome {
+    private static func send(_ delivery: AuditDelivery) -> Outcome {
         guard let url = URL(string: delivery.destination.endpoint), url.scheme == "https" || url.scheme == "http" else {
             return Outcome(succeeded: false, code: nil, message: "the destination's endpoint is not an http(s) URL")
         }

@@ -37,24 +37,36 @@ enum AppearanceEndpoints {
         return .json(json(try settings.appearance(portalID: access.portal.id), images: try settings.images(portalID: access.portal.id)))
     }
 
+    /// The members given replace the stored ones inside the write transaction
+    /// (`PortalSettingsRepository.updateAppearance`), where `theme_name: custom` is checked against the
+    /// custom theme it will have.
     static func update(_ request: Request, _ context: RequestContext) throws -> Response {
         let access = try ManagementAccess.require(.editor, portalID: try request.uuidParameter("portalId"), request, context)
-        let settings = context.services.portalSettings
         var body = try ManagementBody(request, allowed: ["theme_name", "custom_theme", "custom_fonts", "use_custom_fonts", "text", "images"])
-        var appearance = try settings.appearance(portalID: access.portal.id)
-        if let name = body.choice("theme_name", themeNames) { appearance.themeName = name }
-        if let on = body.bool("use_custom_fonts") { appearance.useCustomFonts = on }
-        if let given = body.value("custom_theme") { appearance.customTheme = customTheme(given, &body)?.text }
-        if let given = body.value("custom_fonts") { appearance.customFonts = customFonts(given, &body)?.text }
-        if let given = body.value("text") { appearance.text = text(given, &body)?.text }
+        let themeName = body.choice("theme_name", themeNames)
+        let useCustomFonts = body.bool("use_custom_fonts")
+        // Outer nil: absent (keep); inner nil: null or refused (clear; a refusal fails the request anyway).
+        let theme = body.value("custom_theme").map { customTheme($0, &body)?.text }
+        let fonts = body.value("custom_fonts").map { customFonts($0, &body)?.text }
+        let text = body.value("text").map { self.text($0, &body)?.text }
         let images = body.value("images").map { self.images($0, &body) } ?? [:]
-        if appearance.themeName == "custom", appearance.customTheme == nil {
-            body.dependent("theme_name", on: ["custom_theme"])
-        }
         try body.finish()
-        try settings.save(appearance, images: images, portalID: access.portal.id, now: context.services.now(),
-                          audit: access.audit("portal.appearance.update", "portal", access.portal.id))
-        return .json(json(appearance, images: try settings.images(portalID: access.portal.id)))
+        let outcome = try context.services.portalSettings.updateAppearance(
+            portalID: access.portal.id, images: images, now: context.services.now(),
+            audit: access.audit("portal.appearance.update", "portal", access.portal.id)
+        ) { appearance in
+            if let themeName { appearance.themeName = themeName }
+            if let useCustomFonts { appearance.useCustomFonts = useCustomFonts }
+            if let theme { appearance.customTheme = theme }
+            if let fonts { appearance.customFonts = fonts }
+            if let text { appearance.text = text }
+            return appearance.themeName != "custom" || appearance.customTheme != nil
+        }
+        switch outcome {
+        case .updated(let (appearance, stored)): return .json(json(appearance, images: stored))
+        case .noPortal: throw ManagementAPIError.notFound("Portal")
+        case .refused: throw ManagementAPIError.dependent("theme_name", on: ["custom_theme"])
+        }
     }
 
     static func logo(_ request: Request, _ context: RequestContext) throws -> Response {
@@ -205,7 +217,8 @@ enum AppearanceEndpoints {
     }
 }
 
-/// `data:image/…;base64,…` URLs of the appearance images, checked against the bytes they carry.
+/// `data:image/…;base64,…` URLs (or `data:image/…,…`, the same base64 data: the v2 file's `ImageDataUri`)
+/// of the appearance images, checked against the bytes they carry. Replies always say `;base64`.
 enum ImageDataURL {
     struct Problem: Error {
         let reason: String
@@ -227,8 +240,10 @@ enum ImageDataURL {
         let malformed = Problem(reason: "must be a data URL with base64 image data, e.g., data:image/png;base64,<BASE64_IMAGE_DATA>", rule: "matches_regex")
         guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ",") else { return .failure(malformed) }
         let header = url[url.index(url.startIndex, offsetBy: 5)..<comma]
-        guard header.hasSuffix(";base64") else { return .failure(malformed) }
-        let type = header.dropLast(";base64".count).lowercased()
+        // The v2 file's pattern makes `;base64` optional but allows only base64 data after the comma either
+        // way (its own example is `data:image/png,YW5f…`): the data is base64 with or without the marker.
+        let type = (header.hasSuffix(";base64") ? header.dropLast(";base64".count) : header).lowercased()
+        guard !type.contains(";") else { return .failure(malformed) }
         guard let signature = signatures.first(where: { $0.type == type }) else {
             return .failure(Problem(reason: "must be a PNG, JPEG, GIF or ICO image", rule: "invalid"))
         }

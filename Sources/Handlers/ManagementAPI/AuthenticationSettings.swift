@@ -18,34 +18,43 @@ enum AuthenticationSettingsEndpoints {
         return .json(json(try context.services.portalSettings.authenticationSettings(portalID: access.portal.id)))
     }
 
+    /// The members given replace the stored ones inside the write transaction
+    /// (`PortalSettingsRepository.updateAuthenticationSettings`), where the OIDC dependency is checked too.
     static func update(_ request: Request, _ context: RequestContext) throws -> Response {
         let access = try ManagementAccess.require(.editor, portalID: try request.uuidParameter("portalId"), request, context)
         var body = try ManagementBody(request, allowed: [
             "basic_auth_enabled", "oidc_auth_enabled", "saml_auth_enabled", "oidc_team_mapping_enabled", "idp_mapping_enabled",
             "konnect_mapping_enabled", "oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_scopes", "oidc_claim_mappings",
         ])
-        var settings = try context.services.portalSettings.authenticationSettings(portalID: access.portal.id)
-        if let on = body.bool("basic_auth_enabled") { settings.basicAuthEnabled = on }
-        if let on = body.bool("oidc_auth_enabled") { settings.oidcAuthEnabled = on }
-        if let on = body.bool("saml_auth_enabled") { settings.samlAuthEnabled = on }
-        if let on = body.bool("oidc_team_mapping_enabled") { settings.oidcTeamMappingEnabled = on }
-        if let on = body.bool("idp_mapping_enabled") { settings.idpMappingEnabled = on }
-        if let on = body.bool("konnect_mapping_enabled") { settings.konnectMappingEnabled = on }
-        settings.oidcIssuer = body.url("oidc_issuer", nullable: true).apply(to: settings.oidcIssuer)
-        settings.oidcClientID = body.string("oidc_client_id", maxLength: 255, nullable: true).apply(to: settings.oidcClientID)
-        settings.oidcClientSecret = body.string("oidc_client_secret", maxLength: 1024, nullable: true).apply(to: settings.oidcClientSecret)
-        if let scopes = body.strings("oidc_scopes") { settings.oidcScopes = JSON.array(scopes.map { .string($0) }).text }
-        if let mappings = claimMappings(body.value("oidc_claim_mappings"), field: "oidc_claim_mappings", &body) {
-            settings.oidcClaimMappings = mappings.text
-        }
-        if settings.oidcAuthEnabled, settings.oidcIssuer == nil || settings.oidcClientID == nil {
-            body.dependent("oidc_auth_enabled", on: ["oidc_issuer", "oidc_client_id"])
-        }
+        let switches: [(String, WritableKeyPath<AuthenticationSettings, Bool>)] = [
+            ("basic_auth_enabled", \.basicAuthEnabled), ("oidc_auth_enabled", \.oidcAuthEnabled), ("saml_auth_enabled", \.samlAuthEnabled),
+            ("oidc_team_mapping_enabled", \.oidcTeamMappingEnabled), ("idp_mapping_enabled", \.idpMappingEnabled),
+            ("konnect_mapping_enabled", \.konnectMappingEnabled),
+        ]
+        let given = switches.compactMap { name, key in body.bool(name).map { (key, $0) } }
+        let issuer = body.url("oidc_issuer", nullable: true)
+        let clientID = body.string("oidc_client_id", maxLength: 255, nullable: true)
+        let clientSecret = body.string("oidc_client_secret", maxLength: 1024, nullable: true)
+        let scopes = body.strings("oidc_scopes").map { JSON.array($0.map { .string($0) }).text }
+        let mappings = claimMappings(body.value("oidc_claim_mappings"), field: "oidc_claim_mappings", &body)?.text
         try body.finish()
-        try context.services.portalSettings.save(
-            settings, portalID: access.portal.id, now: context.services.now(),
-            audit: access.audit("portal.authentication_settings.update", "portal", access.portal.id))
-        return .json(json(settings))
+        let outcome = try context.services.portalSettings.updateAuthenticationSettings(
+            portalID: access.portal.id, now: context.services.now(),
+            audit: access.audit("portal.authentication_settings.update", "portal", access.portal.id)
+        ) { settings in
+            for (key, value) in given { settings[keyPath: key] = value }
+            settings.oidcIssuer = issuer.apply(to: settings.oidcIssuer)
+            settings.oidcClientID = clientID.apply(to: settings.oidcClientID)
+            settings.oidcClientSecret = clientSecret.apply(to: settings.oidcClientSecret)
+            if let scopes { settings.oidcScopes = scopes }
+            if let mappings { settings.oidcClaimMappings = mappings }
+            return !settings.oidcAuthEnabled || (settings.oidcIssuer != nil && settings.oidcClientID != nil)
+        }
+        switch outcome {
+        case .updated(let settings): return .json(json(settings))
+        case .noPortal: throw ManagementAPIError.notFound("Portal")
+        case .refused: throw ManagementAPIError.dependent("oidc_auth_enabled", on: ["oidc_issuer", "oidc_client_id"])
+        }
     }
 
     /// `{name, email, groups}` claim names (each optional, 1–255 characters), over the defaults;

@@ -47,7 +47,10 @@ enum IdentityProviders {
         let provider = IdentityProvider(
             portalID: access.portal.id, type: type, enabled: enabled, loginPath: loginPath.apply(to: nil) ?? type,
             config: configJSON.text, clientSecret: secret, createdAt: context.services.now())
-        try save(provider, access.audit("identity_provider.create", "identity_provider", provider.id), context)
+        if case .failure(let conflict) = try context.services.identityProviders.create(
+            provider, audit: access.audit("identity_provider.create", "identity_provider", provider.id)) {
+            throw error(conflict)
+        }
         return .json(json(provider), status: 201)
     }
 
@@ -57,21 +60,35 @@ enum IdentityProviders {
     }
 
     /// `enabled`, `login_path` and `config` (replaced whole, for the provider's type; the client secret
-    /// stays unless a new one is given). The type cannot change.
+    /// stays unless a new one is given). The type cannot change. Applied to the stored provider inside the
+    /// write transaction (see `IdentityProviderRepository.update`).
     static func update(_ request: Request, _ context: RequestContext) throws -> Response {
+        // A missing provider is a 404 before its body is judged; the transaction checks again.
         let (access, current) = try target(.editor, request, context)
         var body = try ManagementBody(request, allowed: ["enabled", "login_path", "config"])
-        var provider = current
-        if let enabled = body.bool("enabled") { provider.enabled = enabled }
-        if case .value(let path) = loginPath(&body) { provider.loginPath = path }
-        if let given = body.value("config"), let (config, secret) = config(given, type: provider.type, currentSecret: provider.clientSecret, &body) {
-            provider.config = config.text
-            provider.clientSecret = secret
-        }
+        let enabled = body.bool("enabled")
+        let loginPath = self.loginPath(&body)
+        // The type never changes, so the config is checked against the one read; the secret kept is the
+        // stored one at write time (nil here: only a given secret comes back).
+        let config = body.value("config").flatMap { self.config($0, type: current.type, currentSecret: nil, &body) }
         try body.finish()
-        provider.updatedAt = context.services.now()
-        try save(provider, access.audit("identity_provider.update", "identity_provider", provider.id), context)
-        return .json(json(provider))
+        let now = context.services.now()
+        let outcome = try context.services.identityProviders.update(
+            id: current.id, portalID: access.portal.id, audit: access.audit("identity_provider.update", "identity_provider", current.id)
+        ) { provider in
+            if let enabled { provider.enabled = enabled }
+            if case .value(let path) = loginPath { provider.loginPath = path }
+            if let (json, secret) = config {
+                provider.config = json.text
+                provider.clientSecret = provider.type == "oidc" ? secret ?? provider.clientSecret : nil
+            }
+            provider.updatedAt = now
+        }
+        switch outcome {
+        case .updated(let provider): return .json(json(provider))
+        case .notFound: throw ManagementAPIError.notFound("Identity provider")
+        case .refused(let conflict): throw error(conflict)
+        }
     }
 
     static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
@@ -148,13 +165,12 @@ enum IdentityProviders {
         return (.object(url.map { [("idp_metadata_url", .string($0))] } ?? xml.map { [("idp_metadata_xml", .string($0))] } ?? []), nil)
     }
 
-    private static func save(_ provider: IdentityProvider, _ audit: AuditEntry, _ context: RequestContext) throws {
-        switch try context.services.identityProviders.save(provider, audit: audit) {
-        case .success: return
-        case .failure(.anotherEnabled):
-            throw ManagementAPIError.invalid("enabled", "another identity provider of this portal is enabled; only one may be", rule: "invalid")
-        case .failure(.loginPathTaken):
-            throw ManagementAPIError.conflict("Another identity provider of this portal has this login_path")
+    private static func error(_ conflict: IdentityProviderRepository.Conflict) -> ManagementAPIError {
+        switch conflict {
+        case .anotherEnabled:
+            ManagementAPIError.invalid("enabled", "another identity provider of this portal is enabled; only one may be", rule: "invalid")
+        case .loginPathTaken:
+            ManagementAPIError.conflict("Another identity provider of this portal has this login_path")
         }
     }
 

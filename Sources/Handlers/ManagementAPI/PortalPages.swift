@@ -13,8 +13,20 @@ enum PortalPages {
     }
 
     static let fields: Set<String> = ["path", "title", "content", "public", "published", "description"]
-    /// Paths the portal itself serves: a page there would never be reached (or would shadow an API).
+    /// Prefixes the portal keeps whole: the APIs, theme files (`/assets/<any file>`), and what nginx or the
+    /// supervisor answer before a worker sees the request (`/status`, `/metrics`).
     static let reservedPrefixes = ["/api", "/assets", "/health", "/status", "/metrics"]
+
+    /// Whether the portal answers `path` itself (any route of the application, whatever its method:
+    /// a POST-only `/logout` still shadows a page there), so a page at it would never be served. Asked
+    /// of the router, so a page route added later is covered too. `/` is not: the home page serves the
+    /// custom page at `/` when there is one.
+    static func isRouted(_ path: String) -> Bool {
+        guard path != "/" else { return false }
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if case .notFound = Application.routes.match(method: "GET", segments: segments) { return false }
+        return true
+    }
 
     static func list(_ request: Request, _ context: RequestContext) throws -> Response {
         let access = try ManagementAccess.require(.viewer, portalID: try request.uuidParameter("portalId"), request, context)
@@ -37,7 +49,7 @@ enum PortalPages {
         }
         let page = PortalPage(portalID: access.portal.id, path: path, title: title, content: content,
                               description: description.apply(to: nil), isPublic: isPublic, published: published, createdAt: context.services.now())
-        try save(page, access.audit("page.create", "page", page.id), context)
+        guard try context.services.customPages.create(page, audit: access.audit("page.create", "page", page.id)) else { throw pathTaken }
         return .json(page.json, status: 201)
     }
 
@@ -46,20 +58,34 @@ enum PortalPages {
         return .json(page.json)
     }
 
+    /// The members given replace the stored ones inside the write transaction (see `PageRepository.update`).
     static func update(_ request: Request, _ context: RequestContext) throws -> Response {
+        // A missing page is a 404 before its body is judged; the transaction checks again.
         let (access, current) = try target(.editor, request, context)
+        let id = current.id
         var body = try ManagementBody(request, allowed: fields)
-        var page = current
-        if case .value(let path) = path(&body, required: false) { page.path = path }
-        if case .value(let title) = body.string("title", maxLength: 512) { page.title = title }
-        if case .value(let content) = body.string("content", minLength: 0, maxLength: 1_000_000) { page.content = content }
-        if let isPublic = body.bool("public") { page.isPublic = isPublic }
-        if let published = body.bool("published") { page.published = published }
-        page.description = body.string("description", minLength: 0, maxLength: 160, nullable: true).apply(to: page.description)
+        let path = self.path(&body, required: false)
+        let title = body.string("title", maxLength: 512)
+        let content = body.string("content", minLength: 0, maxLength: 1_000_000)
+        let isPublic = body.bool("public")
+        let published = body.bool("published")
+        let description = body.string("description", minLength: 0, maxLength: 160, nullable: true)
         try body.finish()
-        page.updatedAt = context.services.now()
-        try save(page, access.audit("page.update", "page", page.id), context)
-        return .json(page.json)
+        let now = context.services.now()
+        let outcome = try context.services.customPages.update(id: id, portalID: access.portal.id, audit: access.audit("page.update", "page", id)) { page in
+            if case .value(let path) = path { page.path = path }
+            if case .value(let title) = title { page.title = title }
+            if case .value(let content) = content { page.content = content }
+            if let isPublic { page.isPublic = isPublic }
+            if let published { page.published = published }
+            page.description = description.apply(to: page.description)
+            page.updatedAt = now
+        }
+        switch outcome {
+        case .updated(let page): return .json(page.json)
+        case .notFound: throw ManagementAPIError.notFound("Page")
+        case .pathTaken: throw pathTaken
+        }
     }
 
     static func delete(_ request: Request, _ context: RequestContext) throws -> Response {
@@ -73,7 +99,7 @@ enum PortalPages {
     /// A path with a leading slash, ≤ 512 characters, of unescaped URL path characters only (so the stored
     /// path is exactly what browsers send), without empty,
     /// `.` or `..` segments (a trailing slash is kept: `/docs/` and `/docs` are different pages), outside
-    /// the portal's own prefixes.
+    /// the portal's own prefixes and routes.
     private static func path(_ body: inout ManagementBody, required: Bool) -> ManagementBody.Field<String> {
         guard case .value(let path) = body.string("path", required: required, maxLength: 512) else { return .absent }
         guard path.hasPrefix("/") else {
@@ -93,13 +119,15 @@ enum PortalPages {
             body.reject("path", "is reserved by the portal (\(reservedPrefixes.joined(separator: ", ")))", rule: "matches_regex")
             return .absent
         }
+        if isRouted(path) {
+            body.reject("path", "is reserved by the portal: one of its own pages (such as /login or /catalog) is served there", rule: "matches_regex")
+            return .absent
+        }
         return .value(path)
     }
 
-    private static func save(_ page: PortalPage, _ audit: AuditEntry, _ context: RequestContext) throws {
-        guard try context.services.customPages.save(page, audit: audit) else {
-            throw ManagementAPIError.invalid("path", "another page of this portal has this path", rule: "invalid")
-        }
+    private static var pathTaken: ManagementAPIError {
+        ManagementAPIError.invalid("path", "another page of this portal has this path", rule: "invalid")
     }
 
     private static func target(_ role: ProjectToken.Role, _ request: Request, _ context: RequestContext) throws -> (ManagementAccess, PortalPage) {

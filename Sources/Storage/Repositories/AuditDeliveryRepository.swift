@@ -229,7 +229,8 @@ public struct AuditDeliveryRepository: Sendable {
     }
 
     /// Takes or renews the lease `name` for `holder` until `now + duration`; false while another holder's
-    /// lease runs. One worker delivers at a time, so entries are not sent twice by two workers.
+    /// lease runs. One worker delivers at a time, so entries are not sent twice by two workers — as long
+    /// as the holder renews it before each piece of work that could outlast what is left of it.
     public func acquireLease(_ name: String, holder: String, now: Date, duration: TimeInterval) throws(StorageError) -> Bool {
         try database.write { db in
             try db.execute(sql: """
@@ -297,17 +298,30 @@ public struct AuditDeliveryRepository: Sendable {
     }
 
     /// Records the outcome of sending `delivery`: on success the entries count as delivered and the
-    /// cursor moves past them; on failure the next attempt waits `retryAfter`. `code` is nil when no
-    /// HTTP response came back.
+    /// cursor moves past them (a replay job's `updated_at` too: it made progress); on failure the next
+    /// attempt waits `retryAfter`, and a replay job that has made no progress for `replayGiveUpAfter`
+    /// seconds is failed (a receiver that stays down must not keep it running, refusing every new replay).
+    /// `code` is nil when no HTTP response came back.
     public func recordAttempt(
-        _ delivery: AuditDelivery, succeeded: Bool, code: Int?, message: String, now: Date, retryAfter: (Int) -> TimeInterval
+        _ delivery: AuditDelivery, succeeded: Bool, code: Int?, message: String, now: Date, retryAfter: (Int) -> TimeInterval,
+        replayGiveUpAfter: TimeInterval
     ) throws(StorageError) {
         guard let last = delivery.entries.last?.id else { return }
         try database.write { db in
+            if delivery.kind == .replay {
+                if succeeded {
+                    try db.execute(sql: "UPDATE audit_log_replay_jobs SET cursor = max(cursor, ?), updated_at = ? WHERE portal_id = ?",
+                                   arguments: [last, now.stored, delivery.portalID])
+                } else {
+                    try db.execute(sql: """
+                        UPDATE audit_log_replay_jobs SET status = 'failed', updated_at = ?
+                        WHERE portal_id = ? AND status IN ('accepted', 'pending', 'running') AND updated_at <= ?
+                        """, arguments: [now.stored, delivery.portalID, now.addingTimeInterval(-replayGiveUpAfter).stored])
+                }
+            }
             if succeeded {
-                let column = delivery.kind == .live ? "audit_log_webhooks" : "audit_log_replay_jobs"
-                try db.execute(sql: "UPDATE \(column) SET cursor = max(cursor, ?) WHERE portal_id = ?", arguments: [last, delivery.portalID])
                 if delivery.kind == .live {
+                    try db.execute(sql: "UPDATE audit_log_webhooks SET cursor = max(cursor, ?) WHERE portal_id = ?", arguments: [last, delivery.portalID])
                     try db.execute(sql: "UPDATE audit_log SET delivered_at = ? WHERE portal_id = ? AND id >= ? AND id <= ?",
                                    arguments: [now.stored, delivery.portalID, delivery.entries.first?.id ?? last, last])
                 }

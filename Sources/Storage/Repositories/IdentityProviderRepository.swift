@@ -83,29 +83,60 @@ public struct IdentityProviderRepository: Sendable {
         return provider
     }
 
-    /// Inserts or updates `provider`, refusing a second enabled provider or a taken login path.
-    public func save(_ provider: IdentityProvider, audit: AuditEntry) throws(StorageError) -> Result<Void, Conflict> {
+    /// Inserts `provider`, refusing a second enabled provider or a taken login path.
+    public func create(_ provider: IdentityProvider, audit: AuditEntry) throws(StorageError) -> Result<Void, Conflict> {
         let sealed = try provider.clientSecret.map { (secret) throws(StorageError) in try seal.seal(secret) }
         return try database.write { db in
-            if provider.enabled, try Bool.fetchOne(db, sql: """
-                SELECT 1 FROM identity_providers WHERE portal_id = ? AND enabled = 1 AND id != ?
-                """, arguments: [provider.portalID, provider.id]) == true {
-                return .failure(.anotherEnabled)
-            }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM identity_providers WHERE portal_id = ? AND login_path = ? AND id != ?",
-                                 arguments: [provider.portalID, provider.loginPath, provider.id]) == true {
-                return .failure(.loginPathTaken)
-            }
+            if let conflict = try Self.conflict(provider, in: db) { return .failure(conflict) }
             try db.execute(sql: """
                 INSERT INTO identity_providers (id, portal_id, type, enabled, login_path, config, client_secret_sealed, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, login_path = excluded.login_path,
-                    config = excluded.config, client_secret_sealed = excluded.client_secret_sealed, updated_at = excluded.updated_at
                 """, arguments: [provider.id, provider.portalID, provider.type, provider.enabled, provider.loginPath, provider.config,
                                  sealed, provider.createdAt.stored, provider.updatedAt.stored])
             try audit.record(in: db)
             return .success(())
         }
+    }
+
+    public enum Update: Sendable, Equatable {
+        case updated(IdentityProvider)
+        /// No such provider (or it was deleted meanwhile): nothing is written, nothing comes back to life.
+        case notFound
+        case refused(Conflict)
+    }
+
+    /// Applies `change` to the stored provider and saves it, read and written in one transaction, so a
+    /// concurrent PATCH is not lost and a concurrent DELETE is not undone. `type` and `portalID` stay.
+    public func update(id: String, portalID: String, audit: AuditEntry, _ change: (inout IdentityProvider) -> Void) throws(StorageError) -> Update {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM identity_providers WHERE id = ? AND portal_id = ?", arguments: [id, portalID]) else {
+                return .notFound
+            }
+            var provider = self.provider(row)
+            change(&provider)
+            if let conflict = try Self.conflict(provider, in: db) { return .refused(conflict) }
+            let sealed = try provider.clientSecret.map { (secret) throws(StorageError) in try seal.seal(secret) }
+            try db.execute(sql: """
+                UPDATE identity_providers SET enabled = ?, login_path = ?, config = ?, client_secret_sealed = ?, updated_at = ?
+                WHERE id = ? AND portal_id = ?
+                """, arguments: [provider.enabled, provider.loginPath, provider.config, sealed, provider.updatedAt.stored, id, portalID])
+            try audit.record(in: db)
+            return .updated(provider)
+        }
+    }
+
+    /// Another enabled provider of the portal (when `provider` is enabled), or another with its login path.
+    private static func conflict(_ provider: IdentityProvider, in db: Database) throws -> Conflict? {
+        if provider.enabled, try Bool.fetchOne(db, sql: """
+            SELECT 1 FROM identity_providers WHERE portal_id = ? AND enabled = 1 AND id != ?
+            """, arguments: [provider.portalID, provider.id]) == true {
+            return .anotherEnabled
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM identity_providers WHERE portal_id = ? AND login_path = ? AND id != ?",
+                             arguments: [provider.portalID, provider.loginPath, provider.id]) == true {
+            return .loginPathTaken
+        }
+        return nil
     }
 
     public func delete(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {

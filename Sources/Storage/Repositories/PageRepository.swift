@@ -75,17 +75,42 @@ public struct PageRepository: Sendable {
         }
     }
 
-    /// Inserts or updates `page`; false when another page of the portal has its path.
-    public func save(_ page: PortalPage, audit: AuditEntry) throws(StorageError) -> Bool {
+    /// Inserts `page`; false when another page of the portal has its path.
+    public func create(_ page: PortalPage, audit: AuditEntry) throws(StorageError) -> Bool {
         try database.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM portal_pages WHERE portal_id = ? AND path = ? AND id != ?",
-                                 arguments: [page.portalID, page.path, page.id]) == true {
-                return false
-            }
-            try page.save(db)
+            guard try !Self.pathTaken(page, in: db) else { return false }
+            try page.insert(db)
             try audit.record(in: db)
             return true
         }
+    }
+
+    public enum Update: Sendable, Equatable {
+        case updated(PortalPage)
+        /// No such page (or it was deleted meanwhile): nothing is written, nothing comes back to life.
+        case notFound
+        /// Another page of the portal has the path `change` gave.
+        case pathTaken
+    }
+
+    /// Applies `change` to the stored page and saves it, read and written in one transaction, so a
+    /// concurrent PATCH is not lost and a concurrent DELETE is not undone.
+    public func update(id: String, portalID: String, audit: AuditEntry, _ change: (inout PortalPage) -> Void) throws(StorageError) -> Update {
+        try database.write { db in
+            guard var page = try PortalPage.fetchOne(db, sql: "SELECT * FROM portal_pages WHERE id = ? AND portal_id = ?", arguments: [id, portalID]) else {
+                return .notFound
+            }
+            change(&page)
+            guard try !Self.pathTaken(page, in: db) else { return .pathTaken }
+            try page.update(db)
+            try audit.record(in: db)
+            return .updated(page)
+        }
+    }
+
+    private static func pathTaken(_ page: PortalPage, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM portal_pages WHERE portal_id = ? AND path = ? AND id != ?",
+                          arguments: [page.portalID, page.path, page.id]) == true
     }
 
     public func delete(id: String, portalID: String, audit: AuditEntry) throws(StorageError) -> Bool {

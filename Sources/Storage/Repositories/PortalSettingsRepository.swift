@@ -56,6 +56,15 @@ public struct PortalImage: Sendable, Equatable {
     }
 }
 
+/// The outcome of a read-modify-write of a portal's settings.
+public enum SettingsUpdate<Value> {
+    case updated(Value)
+    /// The change refused the stored values (e.g. a dependency they do not meet): nothing was written.
+    case refused
+    /// The portal is gone (deleted meanwhile).
+    case noPortal
+}
+
 /// Reads and audited writes of a portal's auth settings, appearance, images and customization.
 public struct PortalSettingsRepository: Sendable {
     let database: PortalDatabase
@@ -91,9 +100,16 @@ public struct PortalSettingsRepository: Sendable {
         return settings
     }
 
-    public func save(_ settings: AuthenticationSettings, portalID: String, now: Date, audit: AuditEntry) throws(StorageError) {
-        let sealedSecret = try settings.oidcClientSecret.map { (secret) throws(StorageError) in try seal.seal(secret) }
+    /// Applies `change` to the stored settings and saves them, read and written in one transaction (so a
+    /// concurrent PATCH is not lost). `change` returns false to refuse: nothing is written.
+    public func updateAuthenticationSettings(
+        portalID: String, now: Date, audit: AuditEntry, _ change: (inout AuthenticationSettings) -> Bool
+    ) throws(StorageError) -> SettingsUpdate<AuthenticationSettings> {
         try database.write { db in
+            guard try Self.portalExists(portalID, in: db) else { return .noPortal }
+            var settings = try authenticationSettings(portalID: portalID, in: db)
+            guard change(&settings) else { return .refused }
+            let sealedSecret = try settings.oidcClientSecret.map { (secret) throws(StorageError) in try seal.seal(secret) }
             try db.execute(sql: "UPDATE portals SET basic_auth_enabled = ?, updated_at = ? WHERE id = ?",
                            arguments: [settings.basicAuthEnabled, now.stored, portalID])
             try db.execute(sql: """
@@ -107,24 +123,31 @@ public struct PortalSettingsRepository: Sendable {
                     sealedSecret, settings.oidcScopes, settings.oidcClaimMappings, now.stored,
                 ])
             try audit.record(in: db)
+            return .updated(settings)
         }
+    }
+
+    private static func portalExists(_ portalID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM portals WHERE id = ?", arguments: [portalID]) == true
     }
 
     // MARK: Appearance and images
 
     /// Read by every page (the theme stylesheet, the catalog text): one cached statement, no transaction.
     public func appearance(portalID: String) throws(StorageError) -> Appearance {
-        try database.readStatement { db in
-            var appearance = Appearance()
-            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM portal_appearance WHERE portal_id = ?"), arguments: [portalID]) {
-                appearance.themeName = row["theme_name"]
-                appearance.useCustomFonts = row["use_custom_fonts"]
-                appearance.customTheme = row["custom_theme"]
-                appearance.customFonts = row["custom_fonts"]
-                appearance.text = row["text"]
-            }
-            return appearance
+        try database.readStatement { db in try Self.appearance(portalID: portalID, in: db) }
+    }
+
+    private static func appearance(portalID: String, in db: Database) throws -> Appearance {
+        var appearance = Appearance()
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM portal_appearance WHERE portal_id = ?"), arguments: [portalID]) {
+            appearance.themeName = row["theme_name"]
+            appearance.useCustomFonts = row["use_custom_fonts"]
+            appearance.customTheme = row["custom_theme"]
+            appearance.customFonts = row["custom_fonts"]
+            appearance.text = row["text"]
         }
+        return appearance
     }
 
     /// The portal's images (all kinds present).
@@ -155,11 +178,16 @@ public struct PortalSettingsRepository: Sendable {
         return PortalImage(kind: kind, contentType: row["content_type"], filename: row["filename"], bytes: Array(data))
     }
 
-    /// Saves the appearance and, for each kind in `images`, stores the image (or removes it for nil).
-    public func save(
-        _ appearance: Appearance, images: [PortalImage.Kind: PortalImage?], portalID: String, now: Date, audit: AuditEntry
-    ) throws(StorageError) {
+    /// Applies `change` to the stored appearance and saves it with, for each kind in `images`, the image
+    /// (or its removal for nil), read and written in one transaction (so a concurrent PATCH is not lost).
+    /// `change` returns false to refuse: nothing is written. The result carries the images stored after.
+    public func updateAppearance(
+        portalID: String, images: [PortalImage.Kind: PortalImage?], now: Date, audit: AuditEntry, _ change: (inout Appearance) -> Bool
+    ) throws(StorageError) -> SettingsUpdate<(Appearance, [PortalImage])> {
         try database.write { db in
+            guard try Self.portalExists(portalID, in: db) else { return .noPortal }
+            var appearance = try Self.appearance(portalID: portalID, in: db)
+            guard change(&appearance) else { return .refused }
             try db.execute(sql: """
                 INSERT OR REPLACE INTO portal_appearance (portal_id, theme_name, use_custom_fonts, custom_theme, custom_fonts, text, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -176,6 +204,9 @@ public struct PortalSettingsRepository: Sendable {
                 }
             }
             try audit.record(in: db)
+            let stored = try Row.fetchAll(db, sql: "SELECT * FROM portal_images WHERE portal_id = ? ORDER BY kind", arguments: [portalID])
+                .compactMap(Self.image)
+            return .updated((appearance, stored))
         }
     }
 
