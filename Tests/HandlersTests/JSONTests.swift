@@ -142,6 +142,19 @@ import Testing
         _ = try JSON.parse(Self.wideObject(40_000), limits: unlimited, statistics: &large)
         #expect(small.memberNameLookups == 5_000 && large.memberNameLookups == 40_000)
         #expect(small.values == 5_001 && large.values == 40_001)
+        // The comparisons the duplicate check really made: a scan of the earlier names would make
+        // 12.5 million for 5,000 members and 800 million for 40,000 (64 times as many for 8 times the
+        // members); the hash index makes a few per member (one per probed slot: about 2.5).
+        #expect(small.memberNameComparisons <= 4 * 5_000 && large.memberNameComparisons <= 4 * 40_000)
+        #expect(large.memberNameComparisons <= 16 * small.memberNameComparisons)
+    }
+
+    @Test func aDuplicateIsFoundByComparingNames() throws {
+        var statistics = JSONParser.Statistics()
+        #expect(throws: JSON.ParseError.self) {
+            _ = try JSON.parse(Array(#"{"a": 1, "b": 2, "a": 3}"#.utf8), limits: .request, statistics: &statistics)
+        }
+        #expect(statistics.memberNameComparisons >= 1)
     }
 
     // MARK: serialisation

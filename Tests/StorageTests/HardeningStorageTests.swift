@@ -73,6 +73,27 @@ import Testing
         #expect(live == ["1"])
     }
 
+    @Test func triesArrivingTogetherCannotAllPassAnUnlockedAccount() throws {
+        let temporary = try TemporaryDatabase()
+        let portal = try PortalRepository(temporary.database).makePortal(name: "Acme", domain: "acme.example")
+        let throttle = LoginThrottleRepository(temporary.database, policy: LoginThrottlePolicy(freeFailures: 3, firstDelay: 10, maximumDelay: 40))
+        // 40 tries at the same instant from many threads (workers): the lock check and the count are
+        // one transaction, so exactly the free ones plus the one that starts the lockout get through.
+        let outcomes = Locked<[LoginThrottleRepository.Reservation]>([])
+        DispatchQueue.concurrentPerform(iterations: 40) { _ in
+            let outcome = try? throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0)
+            if let outcome { outcomes.withLock { $0.append(outcome) } }
+        }
+        let all = outcomes.withLock { $0 }
+        #expect(all.count == 40)
+        #expect(all.filter { if case .counted = $0 { true } else { false } }.count == 3)
+        #expect(all.filter { $0 == .locked(retryAfter: 10) }.count == 37)
+        // After the lockout the next try is counted again and doubles it; a success clears everything.
+        #expect(try throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0 + 10) == .counted(lockout: 20))
+        try throttle.clear(portalID: portal.id, email: "ada@example.com")
+        #expect(try throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0 + 11) == .counted(lockout: 0))
+    }
+
     @Test func housekeepingDeletesOnlyWhatCanNeverBeUsedAgain() throws {
         let temporary = try TemporaryDatabase()
         let portal = try PortalRepository(temporary.database).makePortal(name: "Acme", domain: "acme.example")
@@ -83,7 +104,7 @@ import Testing
         let expired = try sessions.start(developer: developer, now: Instant.t0)
         let live = try sessions.start(developer: developer, now: Instant.t0 + 86_400 * 8)
         let throttle = LoginThrottleRepository(temporary.database)
-        try throttle.recordFailure(portalID: portal.id, email: "ada@example.com", now: Instant.t0)
+        _ = try throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0)
         let now = Instant.t0 + 86_400 * 8 + 1
         let deleted = try Housekeeping(temporary.database, sessionLifetime: lifetime)
             .purge(now: now, throttle: throttle.policy, quota: MailQuota())

@@ -545,9 +545,14 @@ def test_approving_an_oauth2_request_returns_client_credentials_listed_with_the_
     assert isinstance(reply["client_id"], str) and reply["client_id"]
     assert isinstance(reply["secret"], str) and len(reply["secret"]) >= 20
 
+    # Listed with the application, the secret hashed (Kong's hash_secret): it was shown once, in the reply.
     credentials = dev.app_credentials(app["id"])
-    assert [(c["client_id"], c["client_secret"]) for c in credentials] == [(reply["client_id"], reply["secret"])]
+    assert [(c["client_id"], c["hash_secret"]) for c in credentials] == [(reply["client_id"], True)]
+    assert credentials[0]["client_secret"] == hashlib.sha256(reply["secret"].encode()).hexdigest()
     assert credentials[0]["redirect_uris"] == ["https://oauth.example/cb"]
+    for table, in db_rows(portal, "SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in db_rows(portal, f'SELECT * FROM "{table}"'):
+            assert not any(reply["secret"] in str(cell) for cell in row), f"table {table} holds the client secret: {row!r}"
     assert dev.keys() == []
     assert dev.instance(app["id"], rid).json()["status"] == 0
 

@@ -272,6 +272,21 @@ def test_database_holds_the_sha256_of_the_secret_and_never_the_secret(portal, pr
         assert raw_secret not in data, path
 
 
+def test_the_query_form_is_only_taken_by_the_project_tokens_family(portal, project_ids, root_token):
+    """Seed 003's docs name `?token=`; the key-request and management families take the secret only
+    in the Authorization header, so it does not end up in URLs there."""
+    pid = project_ids["default"]
+    obj = new_token(portal, root_token, pid, role="admin")
+    assert list_tokens(portal, pid, obj["token"], auth_style="query")
+    r = admin(portal, "GET", "/api/portal/requests", obj["token"], auth_style="query")
+    assert r.status_code == 401 and r.json()["Status"] == "Error", r.text
+    r = admin(portal, "GET", f"/api/v2/portals/{pid}", obj["token"], auth_style="query")
+    assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/problem+json"), r.text
+    # The same secret in the header works in both.
+    assert admin(portal, "GET", "/api/portal/requests", obj["token"], auth_style="bare").status_code == 200
+    assert admin(portal, "GET", f"/api/v2/portals/{pid}", obj["token"]).status_code == 200
+
+
 def test_secret_in_the_query_is_not_written_to_the_logs(portal, project_ids, root_token):
     obj = new_token(portal, root_token, project_ids["default"], role="admin")
     list_tokens(portal, project_ids["default"], obj["token"], auth_style="query")

@@ -2,7 +2,8 @@ import Foundation
 import Storage
 
 /// The admin credential of a request: a project token (seed 003) sent as `Authorization: Bearer
-/// <secret>`, as the bare `Authorization: <secret>` (Tyk's form, seed 002), or as `?token=<secret>`.
+/// <secret>`, as the bare `Authorization: <secret>` (Tyk's form, seed 002), or — only in the family
+/// whose docs name it, the project tokens at `/api/projects` — as `?token=<secret>`.
 /// Looked up on every request, so a deleted or expired token stops working at once in every worker.
 enum AdminAuthentication {
     /// The secret the request carries, if any.
@@ -12,6 +13,8 @@ enum AdminAuthentication {
             if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
             return parts.count == 1 ? header : nil
         }
+        // A secret in a URL ends up in histories and proxies' logs: only seed 003's family takes it there.
+        guard request.path.hasPrefix("/api/projects/") else { return nil }
         return request.query["token"].flatMap { $0.isEmpty ? nil : $0 }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 
 /// Password checks of one account under the shared failed-attempt throttle (login, password change,
@@ -14,10 +15,12 @@ enum PasswordAttempts {
             return false
         }
         let portalID = context.portal.id
-        let now = services.now()
-        let verdict = try services.loginThrottle.check(portalID: portalID, email: email, now: now)
-        if case .locked(let retryAfter) = verdict {
-            throw DeveloperAPIError.tooManyAttempts(retryAfter: retryAfter)
+        // Counted before hashing, in one transaction with the lock check: tries arriving together
+        // cannot all pass an unlocked account before any of them is recorded.
+        let lockout: TimeInterval
+        switch try services.loginThrottle.reserve(portalID: portalID, email: email, now: services.now()) {
+        case .locked(let retryAfter): throw DeveloperAPIError.tooManyAttempts(retryAfter: retryAfter)
+        case .counted(let started): lockout = started
         }
         let matches: Bool
         if let developer {
@@ -26,15 +29,12 @@ enum PasswordAttempts {
             services.passwords.verifyDecoy(password)
             matches = false
         }
-        if !matches {
-            let lockout = try services.loginThrottle.recordFailure(portalID: portalID, email: email, now: now)
-            if lockout > 0 {
-                context.logger.notice("account locked after failed password checks", metadata: [
-                    "portal.id": "\(portalID)", "lockout.seconds": "\(Int(lockout))",
-                ])
-            }
-        } else if verdict == .allowed(hasFailures: true) {
+        if matches {
             try services.loginThrottle.clear(portalID: portalID, email: email)
+        } else if lockout > 0 {
+            context.logger.notice("account locked after failed password checks", metadata: [
+                "portal.id": "\(portalID)", "lockout.seconds": "\(Int(lockout))",
+            ])
         }
         return matches
     }

@@ -201,7 +201,7 @@ public struct KeyRequestRepository: Sendable {
             case let .oauth2(clientID, secret):
                 try ApplicationCredential(
                     portalID: portalID, applicationID: request.application.id, name: "\(request.product.name) \(request.version.name)",
-                    clientID: clientID, clientSecret: secret, hashSecret: false, clientType: "confidential",
+                    clientID: clientID, clientSecret: SecretToken.hash(secret), hashSecret: true, clientType: "confidential",
                     redirectURIs: request.application.redirectURI.isEmpty ? [] : [request.application.redirectURI], createdAt: now
                 ).insert(db)
             }

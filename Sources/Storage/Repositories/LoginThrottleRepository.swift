@@ -39,47 +39,44 @@ public struct LoginThrottleRepository: Sendable {
         self.policy = policy
     }
 
-    /// What the throttle says about the next try.
-    public enum Verdict: Sendable, Equatable {
-        /// Try; `hasFailures` says whether a success must clear earlier failures.
-        case allowed(hasFailures: Bool)
-        /// Locked: come back after this many seconds.
+    /// What the throttle says about a try.
+    public enum Reservation: Sendable, Equatable {
+        /// The try may go ahead. It is already counted as a failure (so concurrent tries cannot all slip
+        /// through before any of them is recorded); `lockout` is the lockout that count started (0 while
+        /// failures are free). A right password calls `clear`.
+        case counted(lockout: TimeInterval)
+        /// Locked: nothing was counted; come back after this many seconds.
         case locked(retryAfter: Int)
     }
 
-    /// Whether `email` of `portalID` may try a password now. One cached statement (every login runs it).
-    public func check(portalID: String, email: String, now: Date) throws(StorageError) -> Verdict {
-        let row = try database.readStatement { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT locked_until FROM login_failures WHERE portal_id = ? AND email = ?"),
-                arguments: [portalID, email])
-        }
-        guard let row else { return .allowed(hasFailures: false) }
-        if let lockedUntil = row.optionalStoredDate("locked_until"), lockedUntil > now {
-            return .locked(retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
-        }
-        return .allowed(hasFailures: true)
-    }
-
-    /// Counts a failed try; returns the lockout it starts (0 while failures are free).
-    @discardableResult
-    public func recordFailure(portalID: String, email: String, now: Date) throws(StorageError) -> TimeInterval {
+    /// Counts a try of `email` of `portalID` as a failure unless the account is locked, in one write
+    /// transaction: the check and the count cannot be split by another worker's try, so at most one
+    /// try gets through per lockout however many arrive at once.
+    public func reserve(portalID: String, email: String, now: Date) throws(StorageError) -> Reservation {
         try database.write { db in
             let forgottenBefore = now.addingTimeInterval(-policy.forgetAfter)
+            // The update's WHERE leaves a locked row alone: no row comes back then.
             let failures = try Int.fetchOne(db, sql: """
                 INSERT INTO login_failures (portal_id, email, failures, last_failure_at) VALUES (?, ?, 1, ?)
                 ON CONFLICT (portal_id, email) DO UPDATE SET
                     failures = CASE WHEN last_failure_at < ? THEN 1 ELSE failures + 1 END,
                     last_failure_at = excluded.last_failure_at
+                WHERE locked_until IS NULL OR locked_until <= ?
                 RETURNING failures
-                """, arguments: [portalID, email, now.stored, forgottenBefore.stored]) ?? 1
+                """, arguments: [portalID, email, now.stored, forgottenBefore.stored, now.stored])
+            guard let failures else {
+                let lockedUntil = try Row.fetchOne(
+                    db, sql: "SELECT locked_until FROM login_failures WHERE portal_id = ? AND email = ?",
+                    arguments: [portalID, email])?.optionalStoredDate("locked_until") ?? now
+                return .locked(retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
+            }
             let lockout = policy.lockout(afterFailures: failures)
             if lockout > 0 {
                 try db.execute(
                     sql: "UPDATE login_failures SET locked_until = ? WHERE portal_id = ? AND email = ?",
                     arguments: [now.addingTimeInterval(lockout).stored, portalID, email])
             }
-            return lockout
+            return .counted(lockout: lockout)
         }
     }
 
