@@ -58,7 +58,8 @@ TEST_CONFIG = {
     # The cheapest of OWASP's argon2id minimums (the pool refuses weaker ones): ~20 ms a hash.
     "argon2": {"memory_kib": 7168, "iterations": 5, "parallelism": 1},
     "session": {"idle_timeout_seconds": 7200, "absolute_timeout_seconds": 604800},
-    "default_portal": {"name": "Developer Portal", "domain": "localhost"},
+    # Not the product default ("Developer Portal"): a page that shows that name instead of the portal's is caught.
+    "default_portal": {"name": "Acme Developer Hub", "domain": "localhost"},
     # verify-domain reads CNAMEs from this file (relative to the config), which tests write as they go.
     "dns": {"stub_file": "dns-stub.json"},
     # Audit-log webhook retries back off to at most this (production default 300 s), so a test that
