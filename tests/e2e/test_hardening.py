@@ -53,6 +53,29 @@ def test_other_portals_links_use_their_domain(portal):
         assert link.startswith(f"https://verify.localhost:{portal.public_port}/"), link
 
 
+def test_plain_http_redirects_to_the_portals_own_origin_and_refuses_other_hosts(portal):
+    """The port-80 redirect is made by the app from the portal's stored domain and the public port,
+    not from the Host header: a foreign host gets 421 instead of a redirect to itself."""
+    def plain_get(path, host):
+        return portal.session.get(portal.http_url + path, headers={"Host": host}, allow_redirects=False, timeout=10)
+
+    r = plain_get("/account/login?next=/dashboard", portal.portal_domains["verify"])
+    assert r.status_code == 301, r.text
+    assert r.headers["Location"] == f"https://verify.localhost:{portal.public_port}/account/login?next=/dashboard"
+    # A port in the Host header changes nothing.
+    r = plain_get("/catalog", "localhost:1")
+    assert r.headers["Location"] == f"https://localhost:{portal.public_port}/catalog"
+    for host in ("evil.example", "evil.example:80", "localhost.evil.example"):
+        r = plain_get("/api/v1/forgot-password", host)
+        assert r.status_code == 421 and "Location" not in r.headers, (host, r.status_code, r.text)
+
+
+def test_unknown_hosts_get_421_on_page_paths_too(portal):
+    for path in ("/", "/no-such-page", "/assets/portal.css", "/login"):
+        r = portal.raw("GET", path, headers={"Host": "evil.example"})
+        assert r.status == 421, (path, r.status)
+
+
 # --- 2. trailing and doubled slashes are other paths; the per-account throttle ---------------------
 
 def test_login_path_with_extra_slashes_is_not_the_login_endpoint(portal):

@@ -108,19 +108,28 @@ public struct Application: Sendable {
 
     private func route(_ raw: RawRequest, family: APIFamily, logger: Logger, routeName: inout String) throws -> Response {
         var request = try Request(raw)
+        if raw.redirectToHTTPS {
+            routeName = "https-redirect"
+            return try redirectToHTTPS(request, uri: raw.uri)
+        }
         switch router.match(method: request.method, segments: request.segments) {
         case .notFound:
-            // Any other page path may be a custom page of the portal (GET and HEAD only).
-            if family == .site, request.method == "GET" || request.method == "HEAD", !request.path.hasPrefix("/api/"),
-               let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) {
-                let context = RequestContext(services: services, portal: portal, logger: logger)
-                if let file = try ThemeAssets.portalFile(request, context) {
-                    routeName = "asset"
-                    return file
+            // Any other page path may be a theme file or a custom page of the portal (GET and HEAD
+            // only); on a host that names no portal it is misdirected, like every portal route.
+            if family == .site, !request.path.hasPrefix("/api/") {
+                guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
+                    throw Self.misdirected
                 }
-                if let page = try CustomPages.respond(request, context) {
-                    routeName = "custom-page"
-                    return page
+                if request.method == "GET" || request.method == "HEAD" {
+                    let context = RequestContext(services: services, portal: portal, logger: logger)
+                    if let file = try ThemeAssets.portalFile(request, context) {
+                        routeName = "asset"
+                        return file
+                    }
+                    if let page = try CustomPages.respond(request, context) {
+                        routeName = "custom-page"
+                        return page
+                    }
                 }
             }
             throw HTTPError(404, "Not found")
@@ -134,12 +143,26 @@ public struct Application: Sendable {
                 return try handler(request, services)
             case .portal(let handler):
                 guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
-                    // RFC 9110 §15.5.20: this server does not serve that authority.
-                    throw HTTPError(421, "No portal is served on this host")
+                    throw Self.misdirected
                 }
                 let context = RequestContext(services: services, portal: portal, logger: logger)
                 return try handler(request, context)
             }
         }
+    }
+
+    /// RFC 9110 §15.5.20: this server does not serve that authority.
+    private static let misdirected = HTTPError(421, "No portal is served on this host")
+
+    /// The plain-HTTP server's only answer: a permanent redirect to the same path and query on the
+    /// portal's canonical HTTPS origin (its stored domain, the configured scheme and port), never to
+    /// the Host the client sent; a host naming no portal gets 421.
+    private func redirectToHTTPS(_ request: Request, uri: String) throws -> Response {
+        guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
+            throw Self.misdirected
+        }
+        var response = Response(status: 301)
+        response.headers.add("Location", services.baseURL(for: portal) + uri)
+        return response
     }
 }

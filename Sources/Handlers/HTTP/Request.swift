@@ -8,6 +8,8 @@ public struct RawRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var remoteAddress: String?
+    /// The request came to the plain-HTTP server: it gets only a redirect to the portal's HTTPS origin.
+    public var redirectToHTTPS = false
 
     public init(method: String, uri: String, headers: HTTPHeaders, body: [UInt8] = [], remoteAddress: String? = nil) {
         self.method = method

@@ -14,6 +14,8 @@ struct CGIParams {
     private(set) var headers = HTTPHeaders()
     /// CONTENT_LENGTH as a number (0 when absent or not a number).
     private(set) var contentLength = 0
+    /// `PORTAL_TO_HTTPS=1`: nginx's plain-HTTP server asks only for the redirect to HTTPS.
+    private var toHTTPS = false
 
     /// One param. `name` is ASCII (nginx's names); `value` is any bytes.
     mutating func take(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
@@ -29,6 +31,7 @@ struct CGIParams {
         case 12 where Self.equals(name, "QUERY_STRING"): queryString = Self.string(value)
         case 12 where Self.equals(name, "CONTENT_TYPE"): if !value.isEmpty { headers.add("content-type", Self.string(value)) }
         case 14 where Self.equals(name, "REQUEST_METHOD"): method = Self.string(value)
+        case 15 where Self.equals(name, "PORTAL_TO_HTTPS"): toHTTPS = value.count == 1 && value[0] == UInt8(ascii: "1")
         case 14 where Self.equals(name, "CONTENT_LENGTH"):
             if !value.isEmpty {
                 let text = Self.string(value)
@@ -48,7 +51,9 @@ struct CGIParams {
     /// The application's request, with `body` read from FCGI_STDIN.
     func request(body: [UInt8]) -> RawRequest {
         let uri = requestURI ?? (queryString.isEmpty ? documentURI : documentURI + "?" + queryString)
-        return RawRequest(method: method, uri: uri, headers: headers, body: body, remoteAddress: remoteAddress)
+        var raw = RawRequest(method: method, uri: uri, headers: headers, body: body, remoteAddress: remoteAddress)
+        raw.redirectToHTTPS = toHTTPS
+        return raw
     }
 
     /// What the pool logs and shows of this request.
