@@ -369,7 +369,8 @@ def stuck_portal():
 def test_a_worker_stuck_past_the_terminate_timeout_is_replaced_and_the_pool_carries_on(stuck_portal):
     p = stuck_portal
     before = p.session.get(p.url("/health"), timeout=10).json()["pid"]
-    conn = FastCGIConnection(p.socket_path, "POST", "/api/v1/register", 1000)
+    request_id = "0123456789abcdef0123456789abcdef"
+    conn = FastCGIConnection(p.socket_path, "POST", "/api/v1/register", 1000, extra={"REQUEST_ID": request_id})
     started = time.monotonic()
     try:
         conn.send_body(b"email=")  # and never the rest
@@ -381,12 +382,71 @@ def test_a_worker_stuck_past_the_terminate_timeout_is_replaced_and_the_pool_carr
     assert 2 <= waited < 15, waited
     lines = wait_for(lambda: pool_log_lines(p, "request terminated"), 10, "the termination log line")
     assert 'request.route="POST /api/v1/register"' in lines[-1] and f"worker.pid={before}" in lines[-1], lines[-1]
+    # The id the worker logs the request under, so its other lines are found from this one.
+    assert f"request.id={request_id}" in lines[-1], lines[-1]
     after = wait_for(lambda: p.session.get(p.url("/health"), timeout=10).json()["pid"], 10, "a worker answering")
     assert after != before
     assert p.proc.poll() is None
     assert int(re.search(r"^terminated:\s+(\d+)", status_text(p), re.M).group(1)) == 1
     for _ in range(10):
         assert p.session.get(p.url("/health"), timeout=10).status_code == 200
+
+
+def csrf_form(p: Portal, path: str) -> tuple[str, str]:
+    """(csrf_token of the form on page `path`, the Cookie header that goes with it)."""
+    from conftest import set_cookie_headers
+    page = p.session.get(p.url(path), timeout=10)
+    assert page.status_code == 200, page.status_code
+    cookies = "; ".join(header.split(";", 1)[0] for header in set_cookie_headers(page))
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1), cookies
+
+
+def test_a_request_stuck_past_the_terminate_limit_gets_503_through_nginx_and_the_pool_carries_on(stuck_portal):
+    """A write waiting on a lock the test holds is a request stuck in the worker: the supervisor kills the
+    worker at request_terminate_timeout_seconds (2 s, below nginx's 30 s fastcgi_read_timeout), and nginx
+    answers 503 with Retry-After in the family's format, for the API and the HTML pages alike."""
+    p = stuck_portal
+    terminated = int(re.search(r"^terminated:\s+(\d+)", status_text(p), re.M).group(1))
+    csrf, cookies = csrf_form(p, "/register")
+    def stuck(send) -> tuple[requests.Response, float]:
+        """`send()` while the test holds the write lock: the request's write waits (busy_timeout 5 s > 2 s)."""
+        # The replacement of a killed worker writes at start: it must be up before the lock is taken again.
+        wait_for(lambda: p.session.get(p.url("/health"), timeout=10).status_code == 200, 15, "a worker answering")
+        lock = sqlite3.connect(p.database_path, timeout=10, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            reply = send()
+            return reply, time.monotonic() - started
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+
+    api, api_waited = stuck(lambda: p.session.post(
+        p.url("/api/v1/register"), timeout=30, data={"email": new_email(), "password": PASSWORD, "meta": '{"full_name":"Stuck"}'}))
+    page, page_waited = stuck(lambda: p.session.post(
+        p.url("/register"), timeout=30, allow_redirects=False, headers={"Origin": p.base_url, "Cookie": cookies},
+        data={"csrf_token": csrf, "email": new_email(), "password": PASSWORD, "meta.full_name": "Stuck"}))
+    assert api.status_code == 503, (api.status_code, api.text[:300])
+    assert api.headers["Content-Type"] == "application/json" and api.headers.get("Retry-After") == "5", api.headers
+    assert api.json() == {"message": "Service unavailable, try again shortly"}
+    assert api.headers.get("Strict-Transport-Security") == "max-age=31536000"
+    assert 2 <= api_waited < 15, api_waited
+    assert page.status_code == 503, (page.status_code, page.text[:300])
+    assert page.headers["Content-Type"].startswith("text/html") and page.headers.get("Retry-After") == "5", page.headers
+    assert "<h1>Service unavailable</h1>" in page.text
+    assert 2 <= page_waited < 15, page_waited
+    # Both were the supervisor's doing, and the pool carries on with a new worker.
+    wait_for(lambda: int(re.search(r"^terminated:\s+(\d+)", status_text(p), re.M).group(1)) == terminated + 2, 10,
+             "two terminations in /status")
+    lines = pool_log_lines(p, "request terminated")
+    assert any('request.route="POST /register"' in line for line in lines), lines
+    assert all(re.search(r"request\.id=[0-9a-f]{32}", line) for line in lines), lines
+    for _ in range(5):
+        assert p.session.get(p.url("/health"), timeout=10).status_code == 200
+    r = p.register(new_email())
+    assert r.status_code == 200, r.text
+    assert p.proc.poll() is None
 
 
 # --- 5. status and metrics from the supervisor, while every worker thread is held ------------------------
@@ -441,9 +501,14 @@ def test_status_and_metrics_answer_while_every_worker_thread_is_busy(ops_portal)
 
     # The pool recovers once the clients go away.
     wait_for(lambda: p.session.get(p.url("/health"), timeout=10).status_code == 200, 15, "/health after release")
+    # Routes are labelled by their template, never the raw path: two portal ids, one label.
+    for portal_id in ("no-such-portal-1", "no-such-portal-2"):
+        assert p.session.get(p.url(f"/api/v2/portals/{portal_id}"), timeout=10).status_code == 401
     text = p.session.get(p.url("/metrics"), timeout=10).text
     samples = dict(re.findall(r"^(\S+) (\S+)$", text, re.M))
     assert samples['portal_requests_total{method="GET",route="/health",status="200"}'], text
+    assert int(samples['portal_requests_total{method="GET",route="/api/v2/portals/{portalId}",status="401"}']) >= 2, text
+    assert "no-such-portal" not in text
     assert int(samples['portal_request_duration_seconds_count']) >= int(samples['portal_request_duration_seconds_bucket{le="0.1"}']) > 0
     for name in ("portal_outbox_depth", "portal_outbox_oldest_age_seconds", "portal_audit_queue_depth",
                  "portal_database_size_bytes", "portal_worker_respawns_total", "portal_worker_recycled_total"):
@@ -454,15 +519,89 @@ def test_status_and_metrics_answer_while_every_worker_thread_is_busy(ops_portal)
         assert line.startswith("#") or re.fullmatch(r'[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+|\S+ \+Inf', line), line
 
 
-def test_status_text_is_php_fpm_like_and_status_is_loopback_only_in_nginx(ops_portal):
+def test_status_text_is_php_fpm_like(ops_portal):
     text = status_text(ops_portal)
     for field in ("pool:", "process manager:", "start since:", "accepted conn:", "listen queue:", "idle threads:",
                   "active threads:", "max children reached:", "slow requests:", "respawns:", "recycled:"):
         assert re.search(rf"^{re.escape(field)}\s+\S+", text, re.M), (field, text)
-    site = (ops_portal.root / "portal-site.conf").read_text()
-    for location in ("location = /status", "location = /metrics"):
-        block = site.split(location, 1)[1].split("}", 1)[0]
-        assert "allow 127.0.0.1;" in block and "deny all;" in block, block
+
+
+def status_request(p: Portal, uri: str, remote: str, authorization: str | None = None) -> tuple[str, bytes]:
+    """A request straight to the supervisor's status socket as nginx would pass it from `remote`."""
+    extra = {"REMOTE_ADDR": remote, **({"HTTP_AUTHORIZATION": authorization} if authorization else {})}
+    conn = FastCGIConnection(status_socket(p), "GET", uri, extra=extra)
+    try:
+        conn.send_body(b"", end=True)  # the status thread reads FCGI_STDIN to its end
+        return conn.response()
+    finally:
+        conn.close()
+
+
+def non_loopback_address() -> str | None:
+    """An address of this host that is not loopback (connecting to it, the client is not 127.x), if any."""
+    probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+def test_status_and_metrics_answer_loopback_or_a_root_token_and_refuse_anyone_else(ops_portal):
+    from conftest import portal_cli
+    p = ops_portal
+    root = portal_cli(p, "tokens", "create", "--root", "--name", "ops scraper").stdout.strip()
+    default_portal = db_rows(p.database_path, "SELECT id FROM portals WHERE is_default = 1")[0][0]
+    admin = portal_cli(p, "tokens", "create", "--portal", default_portal, "--role", "admin", "--name", "not root").stdout.strip()
+    assert root and admin and root != admin
+
+    # Loopback (IPv4, the whole 127/8, IPv6, IPv4-mapped) needs no token.
+    for remote in ("127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"):
+        for uri in ("/status", "/metrics"):
+            head, body = status_request(p, uri, remote)
+            assert head.startswith("Status: 200"), (remote, uri, head)
+    # Anyone else: 403 (text, or JSON with ?json) without a root token.
+    for remote in ("203.0.113.9", "10.0.0.1", "::2", "::ffff:10.0.0.1", "", "128.0.0.1"):
+        for authorization in (None, f"Bearer {admin}", "Bearer pt_not-a-token", root, f"Basic {root}"):
+            head, body = status_request(p, "/metrics", remote, authorization)
+            assert head.startswith("Status: 403"), (remote, authorization, head)
+            assert b"portal_" not in body and b"root project token" in body, body
+    head, body = status_request(p, "/status?json", "203.0.113.9")
+    assert head.startswith("Status: 403") and "application/json" in head, head
+    assert "root project token" in json.loads(body)["message"]
+    # ... and with the root token, the same as loopback.
+    for uri in ("/status?json", "/metrics"):
+        head, body = status_request(p, uri, "203.0.113.9", f"Bearer {root}")
+        assert head.startswith("Status: 200"), (uri, head)
+    head, body = status_request(p, "/metrics", "2001:db8::5", f"bearer  {root}")
+    assert head.startswith("Status: 200") and b"portal_worker_threads" in body, head
+
+    # Through nginx from this host's own non-loopback address (REMOTE_ADDR is not 127.x): 403 unless
+    # the root token comes along. nginx no longer filters; the supervisor decides.
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this host has no non-loopback address to connect from")
+    url = f"https://{address}:{p.https_port}"
+    import urllib3
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    def outside(path: str, token: str | None = None) -> requests.Response:
+        headers = {"Host": "localhost", **({"Authorization": f"Bearer {token}"} if token else {})}
+        return requests.get(url + path, headers=headers, timeout=10, verify=False)  # the certificate names localhost
+
+    for path in ("/status", "/metrics"):
+        r = outside(path)
+        assert r.status_code == 403 and "root project token" in r.text, (path, r.status_code, r.text[:200])
+        assert outside(path, admin).status_code == 403, path
+        r = outside(path, root)
+        assert r.status_code == 200, (path, r.status_code, r.text[:200])
+    assert "worker processes:" in outside("/status", root).text
+    assert 'portal_worker_threads{state="busy"}' in outside("/metrics", root).text
+    # The token is never written to the access log.
+    assert root not in p.nginx_access_log.read_text()
 
 
 # --- 6. config check ---------------------------------------------------------------------------------------

@@ -144,14 +144,31 @@ def dead(extra_nginx, portal):
     return extra_nginx("dead", socket_path=portal.root / "run" / "nobody.sock")
 
 
-def test_pool_down_gives_api_clients_json(portal, dead):
+def test_pool_down_gives_api_clients_503_in_their_familys_json_and_pages_html(portal, dead):
     s = portal.new_session()
-    r = s.get(dead.base_url + "/api/v1/developer", timeout=15)
-    assert r.status_code == 502, r.status_code
-    assert json_body(r) == {"message": "Service unavailable"}
-    r = s.post(dead.base_url + "/api/v1/register", data={"email": "a@b.c"}, timeout=15)
-    assert r.status_code == 502
-    assert json_body(r) == {"message": "Service unavailable"}
+    unavailable = "Service unavailable, try again shortly"
+    for method, path, body in [
+        ("GET", "/api/v1/developer", {"message": unavailable}),
+        ("POST", "/api/v1/register", {"message": unavailable}),
+        ("GET", "/api/projects/p1/tokens", {"message": unavailable, "code": "SERVICE_UNAVAILABLE", "status": 503, "info": None}),
+        ("GET", "/api/portal/requests", {"Status": "Error", "Message": unavailable, "Meta": None}),
+    ]:
+        r = s.request(method, dead.base_url + path, data={"email": "a@b.c"} if method == "POST" else None, timeout=15)
+        assert r.status_code == 503, (path, r.status_code)
+        assert r.headers["Content-Type"] == "application/json" and r.headers.get("Retry-After") == "5", (path, r.headers)
+        assert json_body(r) == body, path
+    r = s.get(dead.base_url + "/api/v2/portals", timeout=15)
+    problem = json_body(r)
+    assert r.status_code == 503 and problem["status"] == 503 and problem["title"] == "Service Unavailable", problem
+    assert problem["detail"] == unavailable and problem["instance"].startswith("portal:trace:"), problem
+    # Pages and theme files: a small HTML page, whatever the extension says.
+    for path in ("/", "/catalog", "/assets/portal.css"):
+        r = s.get(dead.base_url + path, timeout=15)
+        assert r.status_code == 503 and r.headers["Content-Type"].startswith("text/html"), (path, r.status_code, r.headers)
+        assert "<h1>Service unavailable</h1>" in r.text and r.headers.get("Retry-After") == "5", path
+        assert r.headers.get("Strict-Transport-Security") == "max-age=31536000", path
+    # Retry-After is only on those: an answer of the live pool has none.
+    assert "Retry-After" not in portal.session.get(portal.url("/health"), timeout=10).headers
 
 
 # --- the CLI around the running pool ---------------------------------------------
