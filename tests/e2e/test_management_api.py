@@ -1481,7 +1481,13 @@ def test_writes_are_audited_with_the_token_and_outcome(portal, root_token, root_
     call(portal, "DELETE", PORTAL, admin_token, 204, ids=ids, params={"force": "true"})
 
     rows = audit_rows(portal, mp.id)
-    successes = [(r["action"], r["target_id"], r["token_id"]) for r in rows if r["outcome"] == "success"]
+    # The world's product version was added with `catalog add-version`, audited as "cli".
+    assert {r["action"] for r in rows if r["token_id"] == "cli"} == {"api_product.create", "api_product_version.create"}, rows
+    successes = [(r["action"], r["target_id"], r["token_id"]) for r in rows if r["outcome"] == "success" and r["token_id"] != "cli"]
+    # Refused writes are recorded with their outcome, never as successes.
+    failures = [(r["action"], r["token_id"], r["outcome"]) for r in rows if r["outcome"] != "success"]
+    assert ("portal.update", mp.token_ids["editor"], "invalid") in failures, failures
+    assert [f for f in failures if f[2] == "forbidden"] and all(f[1] == mp.token_ids["editor"] for f in failures), failures
     assert successes == [
         ("portal.create", mp.id, root_token_id),
         ("portal.update", mp.id, mp.token_ids["editor"]),

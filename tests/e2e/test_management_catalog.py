@@ -26,9 +26,9 @@ import uuid
 import pytest
 import requests
 
-from conftest import HostDeveloper, Portal, admin, new_email
+from conftest import HostDeveloper, Portal, admin, catalog_add_version, new_email, portal_cli
 # The other part-1 file's checker of the v2 file (jsonschema over the file's $refs, nullable translated).
-from test_management_api import _escape, assert_matches_spec, spec
+from test_management_api import _escape, assert_matches_spec, audit_rows, db_rows, spec
 
 V2 = "/api/v2"
 API = "/api/v1"
@@ -70,6 +70,10 @@ MY_SPEC_GAPS: dict[tuple[str, str, int], str] = {
     # A version listed already: create-portal-product-version documents no 409.
     ("POST", PORTAL_VERSIONS, 409): "Conflict",
 }
+# These lists document no 400, yet a `sort` or `filter` they do not declare, a filter value of the wrong type
+# and a bad page size are refused with 400 naming the parameter, as on the lists that document it.
+for _template in (TEAMS, TEAM_DEVELOPERS, TEAM_ROLES, DEVELOPER_TEAMS):
+    MY_SPEC_GAPS[("GET", _template, 400)] = "BadRequest"
 
 RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -1415,3 +1419,286 @@ def test_a_failed_lookup_is_503(portal, mp):
     set_cname(portal, domain, mp.domain)
     assert call(portal, "POST", VERIFY_DOMAIN, mp.root, 200, ids=mp.ids())["is_cname_verified"] is True
     set_cname(portal, domain, None)
+
+
+# === list parameters, read from the v2 file ====================================================================
+
+ALL_OPERATORS = ["eq", "contains", "ocontains", "oeq", "neq", "lt", "lte", "gt", "gte"]
+# A value each filter schema of the v2 file accepts.
+FILTER_VALUES = {"StringFieldFilter": "x", "UuidFieldFilter": "3bbfd3ae-e9ab-48a9-9881-ed589e4615d1",
+                 "PublishStatusFilter": "published", "DateTimeFieldFilter": "2022-03-30T07:20:50Z",
+                 "BooleanFieldFilter": "true"}
+
+
+def _resolve(node: dict) -> dict:
+    while "$ref" in node:
+        node = spec()._at(node["$ref"])
+    return node
+
+
+def _operators(schema: dict) -> tuple[bool, set[str]]:
+    """(a bare value is allowed, the `[op]` operators) of a filter schema: each object alternative's
+    `required` member (the file's GT/GTE alternatives misname their property but require gt/gte)."""
+    schema = _resolve(schema)
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if alternatives is None:
+        return (schema.get("type") != "object", set(schema.get("required", [])))
+    bare, ops = False, set()
+    for alternative in alternatives:
+        b, o = _operators(alternative)
+        bare, ops = bare or b, ops | o
+    return bare, ops
+
+
+def list_parameters(template: str) -> tuple[list[str] | None, dict[str, tuple[str, bool, set[str]]]]:
+    """The sort attributes (None: no sort parameter) and the filters {field: (schema name, bare, operators)}
+    the v2 file declares for GET `template`."""
+    operation = spec().raw["paths"][template]["get"]
+    parameters = [_resolve(p) for p in operation.get("parameters", []) + spec().raw["paths"][template].get("parameters", [])]
+    sort, filters = None, {}
+    for parameter in parameters:
+        if parameter["name"] == "sort":
+            sort = re.findall(r"^\s*-\s*(\w+)\s*$", parameter.get("description", ""), re.M)
+        elif parameter["name"] == "filter":
+            for field, ref in _resolve(parameter["schema"])["properties"].items():
+                name = ref["$ref"].rsplit("/", 1)[-1]
+                bare, ops = _operators(ref)
+                filters[field] = (name, bare, ops)
+    return sort, filters
+
+
+@pytest.fixture
+def listed_world(portal, mp):
+    """A team with a member and a role, and a listed version: ids for every list of the catalog side."""
+    team = call(portal, "POST", TEAMS, mp.root, 201, ids=mp.ids(), json={"name": unique("Lists")})
+    dev = Dev(portal, mp.host, login=False)
+    call(portal, "POST", TEAM_DEVELOPERS, mp.root, 201, ids=mp.ids(teamId=team["id"]), json={"id": dev.id})
+    product, _ = listed_version(portal, mp)
+    call(portal, "POST", TEAM_ROLES, mp.root, 201, ids=mp.ids(teamId=team["id"]),
+         json={"role_name": "API Viewer", "entity_id": product["id"], "entity_type_name": "Services"})
+    return mp.ids(teamId=team["id"], developerId=dev.id)
+
+
+@pytest.mark.parametrize("template", [PORTAL_PRODUCTS, PORTAL_VERSIONS, TEAMS, TEAM_DEVELOPERS, TEAM_ROLES, DEVELOPER_TEAMS,
+                                      "/portals/{portalId}/developers"])
+def test_each_list_takes_exactly_the_sort_and_filters_the_v2_file_declares(portal, mp, listed_world, template):
+    """Read from the file: every declared sort attribute and filter operator answers 200; every other
+    attribute, operator, and a sort or filter where the operation declares none, is 400 naming the parameter."""
+    sort, filters = list_parameters(template)
+    viewer = mp.token("viewer")
+    for key in sort or []:
+        for value in (key, "-" + key):
+            call(portal, "GET", template, viewer, 200, ids=listed_world, params={"sort": value})
+    for key in ["password", "secret"] + ([] if sort is not None else ["created_at", "name"]):
+        problem = call(portal, "GET", template, viewer, 400, ids=listed_world, params={"sort": key})
+        entry = assert_invalid(problem, "sort", "enum" if sort is not None else "unknown_property")
+        assert sort is None or sorted(entry["choices"]) == sorted(sort), entry
+    for field, (schema, bare, ops) in filters.items():
+        value = FILTER_VALUES[schema]
+        if bare:
+            call(portal, "GET", template, viewer, 200, ids=listed_world, params={f"filter[{field}]": value})
+        for op in ALL_OPERATORS:
+            name = f"filter[{field}][{op}]"
+            if op in ops:
+                call(portal, "GET", template, viewer, 200, ids=listed_world, params={name: value})
+            else:
+                assert_invalid(call(portal, "GET", template, viewer, 400, ids=listed_world, params={name: value}), name)
+    for field in {"password_hash", "secret", "name", "email", "id", "created_at"} - set(filters):
+        name = f"filter[{field}]"
+        assert_invalid(call(portal, "GET", template, viewer, 400, ids=listed_world, params={name: "x"}), name, "unknown_property")
+
+
+def test_portal_products_sort_filter_and_page(portal, mp):
+    viewer = mp.token("viewer")
+    made = {}
+    for name, description in [("Beta", "second letter"), ("alpha", "first letter"), ("Gamma", None)]:
+        product = new_product(portal, mp.root, mp.id, name=f"{name} {mp.id[:8]}",
+                              **({"description": description} if description else {}))
+        attach(portal, mp.root, mp.id, new_version(portal, mp.root, product["id"])["id"])
+        made[name] = product["id"]
+
+    def names(**params) -> list[str]:
+        body = call(portal, "GET", PORTAL_PRODUCTS, viewer, 200, ids=mp.ids(), params=params)
+        return [p["name"].split()[0] for p in body["data"]]
+
+    assert names() == ["Beta", "alpha", "Gamma"]  # creation order
+    assert names(sort="name") == ["alpha", "Beta", "Gamma"]
+    assert names(sort="-name") == ["Gamma", "Beta", "alpha"]
+    assert names(sort="-created_at") == ["Gamma", "alpha", "Beta"]
+    assert names(sort="description,name") == ["Gamma", "alpha", "Beta"]  # no description sorts first
+    assert names(**{"filter[id]": made["alpha"]}) == ["alpha"]
+    assert names(**{"filter[id][eq]": made["Gamma"]}) == ["Gamma"]
+    assert names(**{"filter[id][oeq]": f"{made['alpha']},{made['Gamma']}"}) == ["alpha", "Gamma"]
+    assert names(**{"filter[id][neq]": made["Beta"]}) == ["alpha", "Gamma"]
+    assert names(**{"filter[name][contains]": "GAMM"}) == ["Gamma"]
+    assert names(**{"filter[description][contains]": "letter"}, sort="name") == ["alpha", "Beta"]
+    assert names(**{"filter[description][ocontains]": "first,nothing"}) == ["alpha"]
+    page = call(portal, "GET", PORTAL_PRODUCTS, viewer, 200, ids=mp.ids(), params={"sort": "name", "page[size]": "2", "page[number]": "2"})
+    assert [p["name"].split()[0] for p in page["data"]] == ["Gamma"] and page["meta"]["page"] == {"number": 2, "size": 2, "total": 3}
+    assert_invalid(call(portal, "GET", PORTAL_PRODUCTS, viewer, 400, ids=mp.ids(), params={"filter[id][contains]": "a"}),
+                   "filter[id][contains]")
+
+
+def test_portal_product_versions_sort_filter_and_page(portal, root_token, mp):
+    viewer = mp.token("viewer")
+    product = new_product(portal, mp.root, mp.id)
+    versions = [new_version(portal, mp.root, product["id"], f"v{i}") for i in (1, 2, 3)]
+    for earlier, later in zip(versions, versions[1:]):
+        assert earlier["created_at"] < later["created_at"], versions
+    key_auth = [s for s in all_strategies(portal, root_token) if s["name"] == "key-auth"][0]
+    v1 = attach(portal, mp.root, mp.id, versions[0]["id"], deprecated=True)
+    v2 = attach(portal, mp.root, mp.id, versions[1]["id"], publish_status="unpublished", auth_strategy_ids=[key_auth["id"]])
+    v3 = attach(portal, mp.root, mp.id, versions[2]["id"], application_registration_enabled=False)
+    order = {v1["id"]: "v1", v2["id"]: "v2", v3["id"]: "v3"}
+
+    def names(**params) -> list[str]:
+        body = call(portal, "GET", PORTAL_VERSIONS, viewer, 200, ids=mp.ids(), params=params)
+        return [order[v["id"]] for v in body["data"]]
+
+    assert names() == ["v1", "v2", "v3"]
+    assert names(sort="-created_at") == ["v3", "v2", "v1"]
+    assert names(sort="-deprecated,created_at") == ["v1", "v2", "v3"]
+    assert names(sort="publish_status,-created_at") == ["v3", "v1", "v2"]
+    assert names(sort="application_registration_enabled") == ["v3", "v1", "v2"]
+    assert names(**{"filter[id]": v2["id"]}) == ["v2"]
+    assert names(**{"filter[product_version_id][oeq]": f"{v1['id']},{v3['id']}"}) == ["v1", "v3"]
+    assert names(**{"filter[id][neq]": v1["id"]}) == ["v2", "v3"]
+    assert names(**{"filter[publish_status]": "unpublished"}) == ["v2"]
+    assert names(**{"filter[publish_status][neq]": "unpublished"}) == ["v1", "v3"]
+    assert names(**{"filter[publish_status][oeq]": "published,unpublished"}) == ["v1", "v2", "v3"]
+    assert names(**{"filter[deprecated]": "true"}) == ["v1"]
+    assert names(**{"filter[application_registration_enabled]": "false"}) == ["v3"]
+    assert names(**{"filter[auth_strategy_ids]": key_auth["id"]}) == ["v2"]
+    created = versions[1]["created_at"]
+    assert names(**{"filter[created_at]": created}) == ["v2"]
+    assert names(**{"filter[created_at][eq]": created}) == ["v2"]
+    assert names(**{"filter[created_at][lt]": created}) == ["v1"]
+    assert names(**{"filter[created_at][lte]": created}) == ["v1", "v2"]
+    assert names(**{"filter[created_at][gt]": created}) == ["v3"]
+    assert names(**{"filter[created_at][gte]": created}) == ["v2", "v3"]
+    # The same instant in another offset is the same instant.
+    when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+    assert names(**{"filter[created_at]": when.isoformat(timespec="milliseconds")}) == ["v2"]
+    assert names(**{"filter[created_at][gte]": versions[0]["created_at"], "filter[created_at][lt]": versions[2]["created_at"]}) == ["v1", "v2"]
+    assert names(**{"filter[updated_at][gt]": "2000-01-01T00:00:00Z"}, sort="-created_at") == ["v3", "v2", "v1"]
+    assert names(**{"filter[updated_at][lt]": "2000-01-01T00:00:00Z"}) == []
+    page = call(portal, "GET", PORTAL_VERSIONS, viewer, 200, ids=mp.ids(), params={"sort": "-created_at", "page[size]": "2", "page[number]": "2"})
+    assert [order[v["id"]] for v in page["data"]] == ["v1"] and page["meta"]["page"] == {"number": 2, "size": 2, "total": 3}
+    for params, field in [({"filter[created_at][lt]": "yesterday"}, "filter[created_at][lt]"),
+                          ({"filter[created_at]": "2022-13-40T00:00:00Z"}, "filter[created_at]"),
+                          ({"filter[publish_status][contains]": "pub"}, "filter[publish_status][contains]"),
+                          ({"filter[deprecated][eq]": "true"}, "filter[deprecated][eq]")]:
+        assert_invalid(call(portal, "GET", PORTAL_VERSIONS, viewer, 400, ids=mp.ids(), params=params), field)
+
+
+def test_team_developers_filter_on_active_and_attributes(portal, root_token):
+    waiting = MP(portal, root_token, auto_approve_developers=False)
+    team = call(portal, "POST", TEAMS, root_token, 201, ids=waiting.ids(), json={"name": "Mixed"})
+    ids = waiting.ids(teamId=team["id"])
+    pending = Dev(portal, waiting.host, login=False)
+    approved = Dev(portal, waiting.host, login=False)
+    call(portal, "PATCH", "/portals/{portalId}/developers/{developerId}", root_token, 200, ids=waiting.ids(developerId=approved.id),
+         json={"status": "approved"}, schema=False)
+    for dev in (pending, approved):
+        call(portal, "POST", TEAM_DEVELOPERS, root_token, 201, ids=ids, json={"id": dev.id})
+
+    def members(**params) -> list[str]:
+        return sorted(m["id"] for m in call(portal, "GET", TEAM_DEVELOPERS, root_token, 200, ids=ids, params=params)["data"])
+
+    assert members(**{"filter[active]": "true"}) == [approved.id]
+    assert members(**{"filter[active]": "false"}) == [pending.id]
+    # Developers keep no custom attributes here: an empty object for everyone (docs/decisions.md).
+    assert members(**{"filter[attributes][contains]": "x"}) == []
+    assert members(**{"filter[attributes]": "{}"}) == sorted([pending.id, approved.id])
+    assert members(**{"filter[email][oeq]": f"{pending.email},nobody@example.com"}) == [pending.id]
+    assert members(**{"filter[full_name][neq]": "nobody"}) == sorted([pending.id, approved.id])
+    assert_invalid(call(portal, "GET", TEAM_DEVELOPERS, root_token, 400, ids=ids, params={"filter[active]": "yes"}), "filter[active]")
+
+
+# === catalog add-version (CLI) =================================================================================
+
+
+def test_cli_add_version_saves_like_the_management_api(portal, mp):
+    product_name = unique("CLI product")
+    version_id = catalog_add_version(portal, product=product_name, version="v1", domain=mp.domain)
+    # The same name again: refused like the API's 409, with a clear message and a failing exit status.
+    again = portal_cli(portal, "catalog", "add-version", "--product", product_name, "--version", "v1",
+                       "--portal-domain", mp.domain, check=False)
+    assert again.returncode != 0, again
+    assert "already has a version named" in again.stderr and again.stdout.strip() == "", (again.stdout, again.stderr)
+    assert db_rows(portal, "SELECT count(*) FROM product_versions WHERE name = 'v1' AND product_id = "
+                           "(SELECT id FROM products WHERE name = ?)", (product_name,)) == [(1,)]
+    # Another version name of the same product is fine, and lands in the same product.
+    second = catalog_add_version(portal, product=product_name, version="v2", domain=mp.domain)
+    assert db_rows(portal, "SELECT count(DISTINCT product_id) FROM product_versions WHERE id IN (?, ?)", (version_id, second)) == [(1,)]
+
+    # The version uses the built-in key-auth strategy, as an API-made one does.
+    listed = call(portal, "GET", PORTAL_VERSION, mp.token("viewer"), 200, ids=mp.ids(productVersionId=version_id))
+    assert [(s["name"], s["credential_type"], s["key_names"]) for s in listed["auth_strategies"]] == [("key-auth", "key_auth", ["apikey"])], listed
+    # Audited, by the command line.
+    rows = [(r["action"], r["target_id"], r["token_id"], r["outcome"]) for r in audit_rows(portal, mp.id) if r["token_id"] == "cli"]
+    product_id = db_rows(portal, "SELECT product_id FROM product_versions WHERE id = ?", (version_id,))[0][0]
+    assert rows == [("api_product.create", product_id, "cli", "success"),
+                    ("api_product_version.create", version_id, "cli", "success"),
+                    ("api_product_version.create", second, "cli", "success")], rows
+
+
+def test_unique_version_names_are_kept_by_the_database(portal, mp):
+    """Whatever writes the catalog, two versions of one product never share a name (a unique index)."""
+    version_id = catalog_add_version(portal, product=unique("Indexed"), version="v1", domain=mp.domain)
+    product_id = db_rows(portal, "SELECT product_id FROM product_versions WHERE id = ?", (version_id,))[0][0]
+    indexes = db_rows(portal, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'product_versions' AND sql LIKE '%UNIQUE%'")
+    assert any("product_id" in sql and "name" in sql for (sql,) in indexes), indexes
+    assert product_id
+
+
+# === granted scopes ============================================================================================
+
+
+def test_an_approved_openid_connect_registration_is_granted_the_strategys_scopes(portal, root_token, mp):
+    oidc = new_strategy(portal, root_token, "openid_connect", {"openid_connect": {
+        "issuer": "https://idp.example", "scopes": ["profile", "vault"]}})
+    product = new_product(portal, mp.root, mp.id)
+    version = new_version(portal, mp.root, product["id"])
+    attach(portal, mp.root, mp.id, version["id"], auth_strategy_ids=[oidc["id"]])
+    dev = Dev(portal, mp.host)
+    app = dev.create_app(name="Scoped")
+    assert dev.post_instance(app["id"], version["id"]).status_code == 201
+    editor = mp.token("editor")
+    regs = call(portal, "GET", "/portals/{portalId}/applications/{applicationId}/registrations", editor, 200,
+                ids=mp.ids(applicationId=app["id"]))["data"]
+    assert len(regs) == 1 and regs[0]["status"] == "pending" and regs[0]["granted_scopes"] == [], regs
+    rids = mp.ids(applicationId=app["id"], registrationId=regs[0]["id"])
+    registration = "/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}"
+    scopes = registration + "/granted-scopes"
+    assert call(portal, "GET", scopes, editor, 200, ids=rids) == {"data": []}
+
+    approved = call(portal, "PATCH", registration, editor, 200, ids=rids, json={"status": "approved"})
+    assert approved["granted_scopes"] == ["profile", "vault"], approved
+    assert call(portal, "GET", scopes, editor, 200, ids=rids) == {"data": ["profile", "vault"]}
+    application = call(portal, "GET", "/portals/{portalId}/applications/{applicationId}", editor, 200,
+                       ids=mp.ids(applicationId=app["id"]))
+    assert application["granted_scopes"] == ["profile", "vault"], application
+
+    # What was granted stays when the strategy's scopes change later (docs/decisions.md).
+    call(portal, "PATCH", STRATEGY, root_token, 200, ids={"strategyId": oidc["id"]},
+         json={"configs": {"openid_connect": {"issuer": "https://idp.example", "scopes": ["admin"]}}})
+    assert call(portal, "GET", scopes, editor, 200, ids=rids) == {"data": ["profile", "vault"]}
+    # Revoked, nothing is granted; approved again, the strategy's scopes of that moment are.
+    call(portal, "PATCH", registration, editor, 200, ids=rids, json={"status": "revoked"})
+    assert call(portal, "GET", scopes, editor, 200, ids=rids) == {"data": []}
+    assert call(portal, "GET", registration, editor, 200, ids=rids)["granted_scopes"] == []
+    call(portal, "PATCH", registration, editor, 200, ids=rids, json={"status": "approved"})
+    assert call(portal, "GET", scopes, editor, 200, ids=rids) == {"data": ["admin"]}
+
+
+def test_a_key_auth_registration_is_granted_no_scopes(portal, mp):
+    _, listed = listed_version(portal, mp, auto_approve_registration=True)
+    dev = Dev(portal, mp.host)
+    app = dev.create_app()
+    assert dev.post_instance(app["id"], listed["id"]).status_code == 201
+    regs = call(portal, "GET", "/portals/{portalId}/applications/{applicationId}/registrations", mp.root, 200,
+                ids=mp.ids(applicationId=app["id"]))["data"]
+    assert [(r["status"], r["granted_scopes"]) for r in regs] == [("approved", [])], regs
+    assert call(portal, "GET", "/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}/granted-scopes",
+                mp.root, 200, ids=mp.ids(applicationId=app["id"], registrationId=regs[0]["id"])) == {"data": []}

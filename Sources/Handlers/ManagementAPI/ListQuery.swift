@@ -29,6 +29,11 @@ enum ListQuery {
                 else if number > maximumPageNumber { problem(name, "must be at most \(maximumPageNumber)", rule: "max", extra: ("maximum", .int(Int64(maximumPageNumber)))) }
                 else { criteria.pageNumber = number }
             case "sort":
+                guard !listing.sortableFields.isEmpty else {
+                    // The v2 file gives this list no `sort` parameter: its order is creation order.
+                    problem(name, "is not a parameter of this list (it is in creation order)", rule: "unknown_property")
+                    continue
+                }
                 for piece in value.split(separator: ",", omittingEmptySubsequences: false) {
                     let descending = piece.hasPrefix("-")
                     let field = String(descending ? piece.dropFirst() : piece[...])
@@ -65,7 +70,7 @@ enum ListQuery {
         }
         var op = ListCriteria.Operator.eq
         if kind == .boolean, !rest.isEmpty {
-            problem(name, "takes a bare value: filter[\(field)]=true or false", "enum", ("choices", .array([])))
+            problem(name, "takes a bare value: filter[\(field)]=true or false", "invalid", nil)
             return nil
         }
         if !rest.isEmpty {

@@ -44,7 +44,7 @@ extension PortalCommand {
                 let catalog = CatalogRepository(database)
                 let now = Date()
                 func audit(_ action: String, _ type: String, _ id: String) -> AuditEntry {
-                    AuditEntry(portalID: portal.id, tokenID: Self.actor, action: action, targetType: type, targetID: id, clientAddress: nil, at: now)
+                    AuditEntry(portalID: portal.id, tokenID: Self.actor, action: action, targetType: type, targetID: id, clientAddress: Self.actorAddress, at: now)
                 }
                 let owner = try existingOrNewProduct(catalog, portal: portal, now: now, audit: audit)
                 let credential = ProductVersion.AuthStrategy(rawValue: auth) ?? .keyAuth
@@ -67,6 +67,8 @@ extension PortalCommand {
 
             /// The audit log's actor for changes made from the command line (its `token_id`).
             static let actor = "cli"
+            /// Its `client_address`: the machine's own shell, not a network peer.
+            static let actorAddress = "local"
 
             private func existingOrNewProduct(
                 _ catalog: CatalogRepository, portal: Portal, now: Date, audit: (String, String, String) -> AuditEntry
