@@ -358,12 +358,36 @@ stop_pid() {
     return 1
 }
 
+# check_tls_file KIND FILE: fail, saying how to fix it, unless FILE (the site's
+# TLS certificate or key, KIND "certificate" or "key") exists and is not empty.
+# nginx would refuse the whole configuration with a less direct message.
+check_tls_file() {
+    local kind=$1 file=$2
+    [ -s "$file" ] && return 0
+    die "TLS $kind $file is missing: create it (certbot certonly --standalone -d <server name>, which writes /etc/letsencrypt/live/<server name>/{fullchain,privkey}.pem; for a test host: source scripts/lib.sh; make_cert DIR), or point the site at the right file (scripts/install --cert/--key, scripts/run: PORTAL_CERT/PORTAL_KEY)"
+}
+
+# check_site_tls_files CONF...: check_tls_file for every ssl_certificate and
+# ssl_certificate_key the nginx files CONF... name.
+check_site_tls_files() {
+    local directive file
+    while read -r directive file; do
+        [ -n "$file" ] || continue
+        case $directive in
+        ssl_certificate) check_tls_file certificate "$file" ;;
+        ssl_certificate_key) check_tls_file key "$file" ;;
+        esac
+    done < <(awk '$1 == "ssl_certificate" || $1 == "ssl_certificate_key" { sub(/;$/, "", $2); print $1, $2 }' "$@")
+}
+
 # start_nginx VAR: check and start nginx with VAR/nginx.conf (as a daemon,
-# pid in VAR/nginx.pid); fails if it does not come up.
+# pid in VAR/nginx.pid); fails if it does not come up, or, before that, if a
+# TLS certificate or key the site files in VAR (VAR/*.conf) name is missing.
 start_nginx() {
     local var=$1 nginx i pid
     nginx=$(nginx_bin)
     mkdir -p "$var/log" "$var/nginx-tmp"
+    check_site_tls_files "$var"/*.conf
     if pid=$(pid_from_file "$var/nginx.pid"); then
         die "nginx for $var is already running (pid $pid)"
     fi

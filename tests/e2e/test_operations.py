@@ -628,6 +628,83 @@ def test_config_check_prints_each_problem_with_its_key_and_fix_and_exits_1(ops_p
     assert proc.returncode == 2 and "did you mean \"workers\"" in proc.stderr and "config check" in proc.stderr, proc.stderr
 
 
+# --- start-up errors that name the file and the fix ------------------------------------------------------
+
+
+def serve_once(binary: Path, config: Path, user: str | None = None) -> subprocess.CompletedProcess:
+    """`serve` that is expected to refuse to start: its exit status and log."""
+    kwargs = {}
+    if user:
+        import pwd
+        entry = pwd.getpwnam(user)
+        kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    return subprocess.run([str(binary), "serve", "--config", str(config)], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd="/", **kwargs)
+
+
+def test_serve_tells_an_unwritable_database_directory_from_a_damaged_or_newer_database(ops_portal):
+    root = Path(tempfile.mkdtemp(prefix="portal-e2e-dbstart-"))
+    _TEMP_DIRS.append(root)
+    os.chmod(root, 0o755)
+    (root / "run").mkdir()
+    (root / "data").mkdir()
+    os.chown(root / "run", 65534, 65534)  # nobody may open its sockets, but not write the database directory
+    os.chmod(root / "data", 0o755)  # root's
+    config = root / "portal.json"
+    config.write_text(json.dumps({"socket_path": "run/portal.sock", "database_path": "data/portal.sqlite", "workers": 1}))
+    os.chmod(config, 0o644)
+
+    # 1. A permission problem: the pool's user cannot create files in the directory.
+    proc = serve_once(ops_portal.binary, config, user="nobody")
+    assert proc.returncode == 1, proc.stderr
+    line = next(line for line in proc.stderr.splitlines() if "cannot prepare the database" in line)
+    assert "permission problem" in line and f"{root}/data" in line and "nobody" in line, line
+    assert f"fix=\"chown nobody {root}/data" in line, line
+    assert not (root / "run" / "portal.sock").exists(), "the socket was left behind"
+
+    # 2. Writable, but the file is not a database (a copy gone wrong).
+    os.chown(root / "data", 65534, 65534)
+    (root / "data" / "portal.sqlite").write_bytes(b"this is not a SQLite database, just text" * 200)
+    os.chown(root / "data" / "portal.sqlite", 65534, 65534)
+    proc = serve_once(ops_portal.binary, config, user="nobody")
+    assert proc.returncode == 1, proc.stderr
+    line = next(line for line in proc.stderr.splitlines() if "cannot prepare the database" in line)
+    assert "is not a SQLite database or is damaged" in line and "permission" not in line, line
+    assert "portal-fcgi restore" in line, line
+
+    # 3. A database a newer portal-fcgi migrated: refused before anything is written to it.
+    (root / "data" / "portal.sqlite").unlink()
+    subprocess.run(["cp", str(ops_portal.database_path), str(root / "data" / "portal.sqlite")], check=True)
+    with sqlite3.connect(root / "data" / "portal.sqlite") as conn:
+        conn.execute("INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01-from-the-future')")
+    for name in os.listdir(root / "data"):
+        os.chown(root / "data" / name, 65534, 65534)
+    proc = serve_once(ops_portal.binary, config, user="nobody")
+    assert proc.returncode == 1, proc.stderr
+    line = next(line for line in proc.stderr.splitlines() if "cannot prepare the database" in line)
+    assert "migrated by a newer portal-fcgi" in line and "2099-01-01-from-the-future" in line, line
+    assert "restore a backup made before the upgrade" in line, line
+
+
+def test_a_missing_tls_certificate_is_named_with_the_fix_before_nginx_starts(tmp_path):
+    from conftest import lib
+    var = tmp_path / "site"
+    lib("render_site", var, 8443, 8080, var / "run" / "portal.sock", "localhost",
+        env={"PORTAL_CERT": str(tmp_path / "missing-cert.pem"), "PORTAL_KEY": str(tmp_path / "missing-key.pem")})
+    with pytest.raises(RuntimeError) as refused:
+        lib("start_nginx", var)
+    message = str(refused.value)
+    assert f"TLS certificate {tmp_path}/missing-cert.pem is missing" in message, message
+    assert "certbot certonly" in message and "PORTAL_CERT" in message, message
+    assert not (var / "nginx.pid").exists()
+    # With the certificate there, the key is next.
+    lib("make_cert", tmp_path / "tls")
+    (tmp_path / "tls" / "cert.pem").rename(tmp_path / "missing-cert.pem")
+    with pytest.raises(RuntimeError) as refused:
+        lib("start_nginx", var)
+    assert f"TLS key {tmp_path}/missing-key.pem is missing" in str(refused.value), str(refused.value)
+
+
 # --- 7. install into a scratch root, start the pool the way systemd would ---------------------------------
 
 
