@@ -1702,3 +1702,171 @@ def test_a_key_auth_registration_is_granted_no_scopes(portal, mp):
     assert [(r["status"], r["granted_scopes"]) for r in regs] == [("approved", [])], regs
     assert call(portal, "GET", "/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}/granted-scopes",
                 mp.root, 200, ids=mp.ids(applicationId=app["id"], registrationId=regs[0]["id"])) == {"data": []}
+
+
+# === the audit log of catalog writes, failures included ========================================================
+
+PUBLISH = "/portals/{portalId}/publish"
+
+
+def audit_of(portal: Portal, portal_id: str | None, since: int = 0) -> list[tuple]:
+    """(action, target_type, target_id, token_id, outcome) of the portal's rows (None: installation-wide
+    rows), oldest first, after row id `since`."""
+    where = "portal_id = ?" if portal_id is not None else "portal_id IS NULL"
+    return [tuple(row) for row in db_rows(portal, f"""
+        SELECT action, target_type, target_id, token_id, outcome FROM audit_log WHERE {where} AND id > ? ORDER BY id""",
+        ((portal_id,) if portal_id is not None else ()) + (since,))]
+
+
+def last_audit_id(portal: Portal) -> int:
+    return db_rows(portal, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
+
+
+def test_membership_and_role_writes_are_audited_with_the_member_and_role_whatever_their_outcome(portal, mp):
+    editor, viewer = mp.token("editor"), mp.token("viewer")
+    team = call(portal, "POST", TEAMS, editor, 201, ids=mp.ids(), json={"name": unique("Audited")})["id"]
+    dev = Dev(portal, mp.host, login=False)
+    product = new_product(portal, editor)
+    stranger = random_id()
+    since = last_audit_id(portal)
+    ids = mp.ids(teamId=team)
+    call(portal, "POST", TEAM_DEVELOPERS, editor, 201, ids=ids, json={"id": dev.id})
+    call(portal, "POST", TEAM_DEVELOPERS, editor, 409, ids=ids, json={"id": dev.id})
+    call(portal, "POST", TEAM_DEVELOPERS, editor, 404, ids=ids, json={"id": stranger})
+    call(portal, "POST", TEAM_DEVELOPERS, editor, 400, ids=ids, json={"id": 7})
+    call(portal, "DELETE", TEAM_DEVELOPER, viewer, 403, ids=mp.ids(teamId=team, developerId=dev.id))
+    call(portal, "DELETE", TEAM_DEVELOPER, editor, 204, ids=mp.ids(teamId=team, developerId=dev.id))
+    call(portal, "DELETE", TEAM_DEVELOPER, editor, 404, ids=mp.ids(teamId=team, developerId=dev.id))
+    role = call(portal, "POST", TEAM_ROLES, editor, 201, ids=ids,
+                json={"role_name": "API Viewer", "entity_id": product["id"], "entity_type_name": "Services"})["id"]
+    call(portal, "POST", TEAM_ROLES, editor, 409, ids=ids,
+         json={"role_name": "API Viewer", "entity_id": product["id"], "entity_type_name": "Services"})
+    call(portal, "DELETE", TEAM_ROLE, editor, 204, ids=mp.ids(teamId=team, roleId=role))
+    call(portal, "DELETE", TEAM_ROLE, editor, 404, ids=mp.ids(teamId=team, roleId=role))
+    # A write on an absent team is recorded against what it named.
+    absent = random_id()
+    call(portal, "POST", TEAM_DEVELOPERS, editor, 404, ids=mp.ids(teamId=absent), json={"id": dev.id})
+
+    rows = audit_of(portal, mp.id, since)
+    editor_id = rows[0][3]
+    member = f"{team}/{dev.id}"
+    mine = [r for r in rows if r[3] == editor_id]
+    assert mine == [
+        ("team.developer.add", "team_developer", member, editor_id, "success"),
+        ("team.developer.add", "team_developer", member, editor_id, "conflict"),
+        ("team.developer.add", "team_developer", f"{team}/{stranger}", editor_id, "not_found"),
+        ("team.developer.add", "team_developer", team, editor_id, "invalid"),
+        ("team.developer.remove", "team_developer", member, editor_id, "success"),
+        ("team.developer.remove", "team_developer", member, editor_id, "not_found"),
+        ("team.role.assign", "team_role", f"{team}/{role}", editor_id, "success"),
+        ("team.role.assign", "team_role", team, editor_id, "conflict"),
+        ("team.role.remove", "team_role", f"{team}/{role}", editor_id, "success"),
+        ("team.role.remove", "team_role", f"{team}/{role}", editor_id, "not_found"),
+        ("team.developer.add", "team_developer", f"{absent}/{dev.id}", editor_id, "not_found"),
+    ], rows
+    refused = [r for r in rows if r[3] != editor_id]
+    assert len(refused) == 1 and refused[0][4] == "forbidden", rows
+
+
+def test_catalog_writes_are_audited_whatever_their_outcome(portal, root_token, mp):
+    editor, admin_token = mp.token("editor"), mp.token("admin")
+    product = new_product(portal, editor)
+    pid = product["id"]
+    version = new_version(portal, editor, pid)["id"]
+    vids = mp.ids(productVersionId=version)
+    since = last_audit_id(portal)
+
+    # Portal product versions: create, update, replace, delete, and their failures.
+    attach(portal, editor, mp.id, version)
+    call(portal, "POST", PORTAL_VERSIONS, editor, 409, ids=mp.ids(), json={"product_version_id": version, **settings()})
+    call(portal, "PATCH", PORTAL_VERSION, editor, 200, ids=vids, json={"deprecated": True})
+    call(portal, "PATCH", PORTAL_VERSION, editor, 400, ids=vids, json={"deprecated": "yes"})
+    call(portal, "PUT", PORTAL_VERSION, editor, 200, ids=vids, json=settings())
+    call(portal, "PUT", PORTAL_VERSION, editor, 400, ids=vids, json={"deprecated": False})
+    call(portal, "DELETE", PORTAL_VERSION, admin_token, 204, ids=vids)
+    call(portal, "DELETE", PORTAL_VERSION, admin_token, 404, ids=vids)
+    # Publish and the configuration.
+    call(portal, "POST", PUBLISH, editor, 204, ids=mp.ids(), json={"api_products": {pid: {"publish_status": "published"}}}, schema=False)
+    call(portal, "POST", PUBLISH, editor, 400, ids=mp.ids(), json={"api_products": {pid: {"publish_status": "hidden"}}}, schema=False)
+    call(portal, "PATCH", CONFIGURATION, editor, 200, ids=mp.ids(), json={"data": {"support_email": "a@example.com"}})
+    call(portal, "PUT", CONFIGURATION, editor, 400, ids=mp.ids(), json={"data": "flat"})
+    # API products and their versions.
+    call(portal, "PATCH", PRODUCT, editor, 200, ids={"productId": pid}, json={"description": "audited"})
+    call(portal, "POST", PRODUCTS, editor, 409, json={"name": product["name"]})
+    second = new_version(portal, editor, pid, "v2")["id"]
+    call(portal, "POST", PRODUCT_VERSIONS, editor, 409, ids={"productId": pid}, json={"name": "v2"})
+    call(portal, "PATCH", PRODUCT_VERSION, editor, 409, ids={"productId": pid, "versionId": second}, json={"name": "v1"})
+    call(portal, "DELETE", PRODUCT_VERSION, admin_token, 204, ids={"productId": pid, "versionId": second})
+    call(portal, "DELETE", PRODUCT, admin_token, 204, ids={"productId": pid})
+    call(portal, "DELETE", PRODUCT, admin_token, 404, ids={"productId": pid})
+
+    rows = audit_of(portal, mp.id, since)
+    editor_id = rows[0][3]
+    admin_id = next(r[3] for r in rows if r[0] == "portal_product_version.delete")
+    assert editor_id != admin_id
+    got = [(a, t, target, "editor" if token == editor_id else "admin" if token == admin_id else token, outcome)
+           for a, t, target, token, outcome in rows]
+    assert got == [
+        ("portal_product_version.create", "portal_product_version", version, "editor", "success"),
+        ("portal_product_version.create", "portal_product_version", version, "editor", "conflict"),
+        ("portal_product_version.update", "portal_product_version", version, "editor", "success"),
+        ("portal_product_version.update", "portal_product_version", version, "editor", "invalid"),
+        ("portal_product_version.replace", "portal_product_version", version, "editor", "success"),
+        ("portal_product_version.replace", "portal_product_version", version, "editor", "invalid"),
+        ("portal_product_version.delete", "portal_product_version", version, "admin", "success"),
+        ("portal_product_version.delete", "portal_product_version", version, "admin", "not_found"),
+        ("portal.publish", "portal", mp.id, "editor", "success"),
+        ("portal.publish", "portal", mp.id, "editor", "invalid"),
+        ("portal.configuration.update", "portal", mp.id, "editor", "success"),
+        ("portal.configuration.update", "portal", mp.id, "editor", "invalid"),
+        ("api_product.update", "api_product", pid, "editor", "success"),
+        ("api_product.create", "api_product", "none", "editor", "conflict"),
+        ("api_product_version.create", "api_product_version", second, "editor", "success"),
+        ("api_product_version.create", "api_product_version", "none", "editor", "conflict"),
+        ("api_product_version.update", "api_product_version", second, "editor", "conflict"),
+        ("api_product_version.delete", "api_product_version", second, "admin", "success"),
+        ("api_product.delete", "api_product", pid, "admin", "success"),
+        ("api_product.delete", "api_product", pid, "admin", "not_found"),
+    ], got
+
+
+def test_auth_strategy_writes_and_root_only_refusals_are_audited(portal, root_token, mp):
+    since = last_audit_id(portal)
+    strategy = new_strategy(portal, root_token, "key_auth", {"key_auth": {"key_names": ["x-key"]}})
+    sid = strategy["id"]
+    call(portal, "PATCH", STRATEGY, root_token, 200, ids={"strategyId": sid}, json={"display_name": "Renamed"})
+    call(portal, "PATCH", STRATEGY, root_token, 400, ids={"strategyId": sid}, json={"configs": {"basic_auth": {}}})
+    call(portal, "POST", STRATEGIES, root_token, 409, json={"name": strategy["name"], "display_name": "Again",
+                                                            "strategy_type": "key_auth", "configs": {"key_auth": {}}})
+    # Root-only: a project token's attempt is refused and recorded in its own portal.
+    call(portal, "PATCH", STRATEGY, mp.token("admin"), 403, ids={"strategyId": sid}, json={"display_name": "Mine"})
+    call(portal, "POST", STRATEGIES, mp.token("admin"), 403, json={"name": "nope", "display_name": "Nope",
+                                                                   "strategy_type": "key_auth", "configs": {"key_auth": {}}})
+    call(portal, "POST", PORTALS, mp.token("admin"), 403, json={"name": unique("Not root")}, schema=False)
+    call(portal, "DELETE", STRATEGY, root_token, 204, ids={"strategyId": sid})
+    call(portal, "DELETE", STRATEGY, root_token, 404, ids={"strategyId": sid})
+
+    installation = [(a, target, outcome) for a, _, target, _, outcome in audit_of(portal, None, since) if a.startswith("auth_strategy")]
+    assert installation == [
+        ("auth_strategy.create", sid, "success"),
+        ("auth_strategy.update", sid, "success"),
+        ("auth_strategy.update", sid, "invalid"),
+        ("auth_strategy.create", "none", "conflict"),
+        ("auth_strategy.delete", sid, "success"),
+        ("auth_strategy.delete", sid, "not_found"),
+    ], installation
+    refused = [(a, t, target, outcome) for a, t, target, _, outcome in audit_of(portal, mp.id, since)]
+    assert refused == [
+        ("auth_strategy.update", "auth_strategy", sid, "forbidden"),
+        ("auth_strategy.create", "auth_strategy", "none", "forbidden"),
+        ("portal.create", "portal", "none", "forbidden"),
+    ], refused
+    assert {token for *_, token, _ in audit_of(portal, mp.id, since)} == {
+        db_rows(portal, "SELECT token_id FROM audit_log WHERE portal_id = ? AND id > ? LIMIT 1", (mp.id, since))[0][0]}
+
+
+def test_a_write_without_a_token_records_nothing(portal, mp):
+    since = last_audit_id(portal)
+    call(portal, "POST", TEAMS, None, 401, ids=mp.ids(), json={"name": "anonymous"})
+    call(portal, "DELETE", PORTAL_VERSION, None, 401, ids=mp.ids(productVersionId=random_id()))
+    assert db_rows(portal, "SELECT count(*) FROM audit_log WHERE id > ? AND portal_id = ?", (since, mp.id)) == [(0,)]
