@@ -466,7 +466,7 @@ def test_the_checker_accepts_the_v2_files_own_examples_and_rejects_broken_ones()
 
 # === authorization across the portal-scoped operations ===================================================
 
-REPLAY_BODY = {"start_at": "2020-01-01T00:00:00Z", "end_at": "2020-01-01T00:00:01Z"}
+# "replay-range": the last hour (body_for), a range the PUT accepts.
 # (method, template, body, the least role that may do it; None: not part of the role matrix)
 PORTAL_OPERATIONS = [
     ("GET", AUTH_SETTINGS, None, "viewer"),
@@ -495,7 +495,7 @@ PORTAL_OPERATIONS = [
     ("DELETE", WEBHOOK, None, "admin"),
     ("GET", WEBHOOK_STATUS, None, "viewer"),
     ("GET", REPLAY, None, "viewer"),
-    ("PUT", REPLAY, REPLAY_BODY, None),
+    ("PUT", REPLAY, "replay-range", "admin"),
 ]
 _OP_IDS = [f"{m} {t}" for m, t, _, _ in PORTAL_OPERATIONS]
 
@@ -533,6 +533,9 @@ def body_for(spec_body):
         return {"type": "oidc", "login_path": f"idp-{uuid.uuid4().hex[:8]}", "config": dict(OIDC_CONFIG)}
     if spec_body == "new-page":
         return {"path": f"/new-{uuid.uuid4().hex[:8]}", "title": "New", "content": "new"}
+    if spec_body == "replay-range":
+        now = utc_now()
+        return {"start_at": rfc3339(now - datetime.timedelta(hours=1)), "end_at": rfc3339(now)}
     return spec_body
 
 
@@ -571,7 +574,7 @@ def test_roles(portal, root_token, world, method, template, body, role):
         assert call(portal, "GET", CUSTOMIZATION, root_token, 200, ids=world.ids()) == {}
         assert call(portal, "GET", APPEARANCE, root_token, 200, ids=world.ids())["theme_name"] == "mint_rocket"
     r = admin(portal, method, V2 + template.format(**world.ids()), world.mp.token(role), json=body_for(body))
-    expected = {"POST": 201, "DELETE": 204}.get(method, 200)
+    expected = 202 if (method, template) == ("PUT", REPLAY) else {"POST": 201, "DELETE": 204}.get(method, 200)
     assert r.status_code == expected, f"{method} {template} as {role}: {r.status_code} {r.text[:500]!r}"
     check_reply(method, template, expected, r)
 
@@ -1158,6 +1161,38 @@ def test_an_image_of_512_kib_is_fine_and_one_byte_more_is_not(portal, mp):
     assert appearance(portal, mp) == before
 
 
+def test_logo_and_catalog_cover_replies(portal, mp):
+    """200 with the stored bytes, no-store, and the image's own type: PNG as image/png (the v2 file's), JPEG as
+    the registered image/jpeg (the v2 file writes image/jpg; docs/decisions.md)."""
+    png = tiny_png((1, 2, 3, 255))
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + b"\x00" * 20 + b"\xff\xd9"
+    call(portal, "PATCH", APPEARANCE, mp.root, 200, ids=mp.ids(), json={"images": {
+        "logo": {"data": data_url("image/png", png)}, "catalog_cover": {"data": data_url("image/jpeg", jpeg)}}})
+    documented = set(spec().response("GET", LOGO, 200)[0]["content"])
+    assert documented == {"image/png", "image/jpg"}, documented
+    for template, body, ctype in ((LOGO, png, "image/png"), (COVER, jpeg, "image/jpeg")):
+        for role in ("viewer", "editor", "admin"):
+            r = call(portal, "GET", template, mp.token(role), 200, ids=mp.ids(), raw=True)
+            assert r.content == body, (template, r.content[:40])
+            assert r.headers["Content-Type"].split(";")[0] == ctype, r.headers
+            assert r.headers.get("Cache-Control") == "no-store", r.headers
+
+
+def test_an_image_data_url_without_the_base64_marker_is_base64_too(portal, mp):
+    """The v2 file's ImageDataUri pattern makes ";base64" optional but allows only base64 after the comma (its
+    example is data:image/png,YW5f...): such data is decoded as base64, and replies carry ";base64"."""
+    png = tiny_png((9, 9, 9, 255))
+    plain = "data:image/png," + base64.b64encode(png).decode()
+    assert re.fullmatch(spec().at("#/components/schemas/ImageDataUri")["pattern"], plain)
+    updated = call(portal, "PATCH", APPEARANCE, mp.root, 200, ids=mp.ids(), json={"images": {"logo": {"data": plain}}})
+    assert updated["images"]["logo"]["data"] == data_url("image/png", png), updated["images"]
+    assert call(portal, "GET", LOGO, mp.root, 200, ids=mp.ids(), raw=True).content == png
+    # Percent-encoded data (RFC 2397 without base64) is outside the pattern: refused.
+    problem = call(portal, "PATCH", APPEARANCE, mp.root, 400, ids=mp.ids(),
+                   json={"images": {"logo": {"data": "data:image/png," + quote(png, safe="")}}})
+    assert_invalid(problem, "images.logo.data")
+
+
 @pytest.mark.parametrize("member,value", [
     ("logo", data_url("image/png", b"just some text, not a picture")),
     ("logo", data_url("image/jpeg", tiny_png())),
@@ -1303,6 +1338,52 @@ def test_create_page_bad_input_is_400_and_writes_nothing(portal, mp, body, field
     assert_invalid(problem, field, rule)
     listed = call(portal, "GET", PAGES, mp.root, 200, ids=mp.ids())
     assert listed["data"] == [] and listed["meta"]["page"]["total"] == 0, listed
+
+
+# Paths the portal's own pages answer (Sources/Handlers/Pages: any method, parameters included): a page there
+# would get 201 and never be served.
+PORTAL_ROUTED_PATHS = [
+    "/login", "/logout", "/register", "/catalog", "/catalog/any-version", "/dashboard", "/profile", "/profile/password",
+    "/applications", "/applications/new", "/applications/some-id", "/applications/some-id/edit", "/credentials",
+    "/credentials/key-auth", "/favicon.ico", "/account/verify", "/account/forgot-password", "/account/reset-password",
+    "/appearance-scheme",
+]
+
+
+@pytest.mark.parametrize("path", PORTAL_ROUTED_PATHS)
+def test_a_page_cannot_take_a_path_the_portal_answers(portal, mp, path):
+    problem = call(portal, "POST", PAGES, mp.token("editor"), 400, ids=mp.ids(), json={"path": path, "title": "t", "content": "c"})
+    assert "reserved by the portal" in assert_invalid(problem, "path")["reason"], problem
+    page = new_page(portal, mp, path="/movable")
+    problem = call(portal, "PATCH", PAGE, mp.token("editor"), 400, ids=mp.ids(pageId=page["id"]), json={"path": path})
+    assert_invalid(problem, "path")
+    listed = call(portal, "GET", PAGES, mp.root, 200, ids=mp.ids())
+    assert [p["path"] for p in listed["data"]] == ["/movable"], listed
+
+
+def test_pages_next_to_the_portals_own_paths_are_served(portal, mp):
+    for path in ("/account", "/account/help", "/login/", "/catalogue", "/applications-guide"):
+        new_page(portal, mp, path=path, title="Next door", content="NEXT-DOOR-TEXT", public=True, published=True)
+        r = mp.get(path)
+        assert_html(r, 200)
+        assert "NEXT-DOOR-TEXT" in r.text, (path, r.text[:500])
+    assert "NEXT-DOOR-TEXT" not in mp.get("/login").text
+
+
+def test_a_page_of_a_million_non_ascii_characters_is_accepted_and_one_more_is_not(portal, mp):
+    """Through nginx and the worker: each "é" goes as a \\u00e9 escape (requests' JSON), 6 MB in all, over the
+    1 MiB limit of other paths; /api/v2 takes up to 8 MiB."""
+    content = "é" * 1_000_000
+    assert len(json.dumps({"content": content})) > 6_000_000
+    page = new_page(portal, mp, path="/big", content=content)
+    assert page["content"] == content
+    problem = call(portal, "POST", PAGES, mp.root, 400, ids=mp.ids(), json={"path": "/bigger", "title": "t", "content": content + "é"})
+    assert_invalid(problem, "content", "max_length")
+    # Over 8 MiB: nginx refuses it before the worker reads it.
+    r = portal.raw("POST", V2 + PAGES.format(**mp.ids()), {"Authorization": f"Bearer {mp.root}", "Content-Type": "application/json"},
+                   b'{"content":"' + b"a" * (8 * 1024 * 1024) + b'"}', timeout=30)
+    assert r.status == 413, (r.status, r.body[:300])
+    assert [p["path"] for p in call(portal, "GET", PAGES, mp.root, 200, ids=mp.ids())["data"]] == ["/big"]
 
 
 def test_a_path_is_unique_in_its_portal_only(portal, mp, other_mp):
@@ -2015,6 +2096,24 @@ def test_replay_job_bad_input_is_400_and_changes_nothing(portal, mp, hooked, cas
     named = invalid(problem)
     assert any(f in named for f in fields), f"{case}: expected invalid_parameters to name one of {fields}: {problem}"
     assert replay(portal, mp) == {"status": "unconfigured"}
+
+
+def test_a_second_replay_while_one_is_unfinished_is_409(portal, root_token, mp):
+    """The receiver is down (a closed port), so the first replay stays unfinished (until it gives up after
+    15 minutes without progress, see the Swift tests) and a second is refused."""
+    dest = new_destination(portal, root_token, endpoint="http://127.0.0.1:9/down")
+    call(portal, "PATCH", WEBHOOK, mp.token("admin"), 200, ids=mp.ids(), json={"audit_log_destination_id": dest["id"]})
+    now = utc_now()
+    # The range ends 30 s ahead (a minute of skew is allowed), so this portal's entries so far are in it.
+    body = {"start_at": rfc3339(now - datetime.timedelta(hours=1)), "end_at": rfc3339(now + datetime.timedelta(seconds=30))}
+    for role in ("viewer", "editor"):
+        call(portal, "PUT", REPLAY, mp.token(role), 403, ids=mp.ids(), json=body)
+    assert replay(portal, mp) == {"status": "unconfigured"}
+    job = call(portal, "PUT", REPLAY, mp.token("admin"), 202, ids=mp.ids(), json=body)
+    assert job["status"] in ("accepted", "running"), job
+    conflict = call(portal, "PUT", REPLAY, mp.token("admin"), 409, ids=mp.ids(), json=body)
+    assert "running" in conflict["detail"], conflict
+    assert replay(portal, mp)["status"] in ("accepted", "running")
 
 
 def test_replay_resends_the_entries_of_the_range(portal, mp, hooked, receiver):
