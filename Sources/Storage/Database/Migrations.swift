@@ -654,6 +654,20 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-06-issued-credentials-follow-registrations") { db in
+            try db.execute(sql: """
+                -- The key or basic-auth user an approval issued goes with its registration however the
+                -- registration goes: deleted itself, or with its application, version, product or developer
+                -- (cascades). The foreign keys only set registration_id to NULL, which left a deleted
+                -- application's key listed and usable. BEFORE: the SET NULL has not run yet.
+                CREATE TRIGGER registration_deleted_withdraws_credentials BEFORE DELETE ON application_registrations
+                BEGIN
+                    DELETE FROM key_auth_credentials WHERE registration_id = OLD.id;
+                    DELETE FROM basic_auth_credentials WHERE registration_id = OLD.id;
+                END;
+                """)
+        }
+
         return migrator
     }
 }
