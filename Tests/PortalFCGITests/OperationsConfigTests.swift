@@ -75,4 +75,57 @@ import Testing
         defer { try? FileManager.default.removeItem(at: file.directory) }
         #expect(ConfigCheck.problems(path: file.path, environment: [:], isRoot: true).map(\.key) == ["user"])
     }
+
+    /// The error `parse` throws for `text`; nil when it is accepted.
+    static func refusal(_ text: String) -> ConfigError? {
+        do {
+            _ = try PortalConfig.parse(Array(text.utf8), relativeTo: "/etc/portal")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func anUnknownMemberOfANestedObjectIsRefusedWithTheMemberItProbablyMeant() {
+        let cases: [(String, String, String?)] = [
+            (#"{"smtp": {"hots": "mail.example.com"}}"#, "smtp.hots", "smtp.host"),
+            (#"{"argon2": {"memory_kb": 19456}}"#, "argon2.memory_kb", "argon2.memory_kib"),
+            (#"{"session": {"idle_timeout": 600}}"#, "session.idle_timeout", nil),
+            (#"{"session": {"idle_timeout_second": 600}}"#, "session.idle_timeout_second", "session.idle_timeout_seconds"),
+            (#"{"login_throttle": {"free_failure": 3}}"#, "login_throttle.free_failure", "login_throttle.free_failures"),
+            (#"{"mail_quota": {"per_adress_per_hour": 3}}"#, "mail_quota.per_adress_per_hour", "mail_quota.per_address_per_hour"),
+            (#"{"mail_quota": {"per_address_per_day": 3}}"#, "mail_quota.per_address_per_day", nil),
+            (#"{"audit_delivery": {"max_backoff": 60}}"#, "audit_delivery.max_backoff", nil),
+            (#"{"default_portal": {"nmae": "Docs"}}"#, "default_portal.nmae", "default_portal.name"),
+            (#"{"dns": {"servr": "127.0.0.1:53"}}"#, "dns.servr", "dns.server"),
+        ]
+        for (text, key, suggestion) in cases {
+            let error = Self.refusal(text)
+            #expect(error?.description.hasPrefix("unknown configuration key \"\(key)\"") == true, "\(text): \(String(describing: error))")
+            #expect(error?.suggestion == suggestion, "\(text)")
+            if let suggestion { #expect(error?.description.contains("did you mean \"\(suggestion)\"") == true) }
+        }
+        // Known members still parse.
+        #expect(Self.refusal(#"{"smtp": {"host": "h", "port": 25}, "session": {"idle_timeout_seconds": 600}, "mail_quota": {"per_address_per_hour": 3}}"#) == nil)
+    }
+
+    @Test func everyObjectValuedKeyMustBeAnObject() {
+        for key in PortalConfig.nestedKeys.keys.sorted() {
+            for value in ["5", "\"text\"", "[]", "true"] {
+                let error = Self.refusal("{\"\(key)\": \(value)}")
+                #expect(error?.description == "\(key) must be an object", "\(key): \(value)")
+            }
+        }
+    }
+
+    @Test func configCheckNamesTheNestedKeyAndSuggestsTheRename() throws {
+        let file = try Self.write(#"{"smtp": {"hots": "mail"}, "argon2": 3, "session": {"absolute_timeout_seconds": 3600, "whatever": 1}, "database_path": "p.sqlite"}"#)
+        defer { try? FileManager.default.removeItem(at: file.directory) }
+        let problems = ConfigCheck.problems(path: file.path, environment: [:], isRoot: false)
+        #expect(problems.map(\.key).sorted() == ["argon2", "session", "smtp"])
+        let smtp = problems.first { $0.key == "smtp" }
+        #expect(smtp?.message.contains("\"smtp.hots\"") == true && smtp?.fix == "rename it to \"smtp.host\"")
+        #expect(problems.first { $0.key == "session" }?.fix == "remove it (docs/configuration.md lists the keys)")
+        #expect(problems.first { $0.key == "argon2" }?.message == "argon2 must be an object")
+    }
 }
