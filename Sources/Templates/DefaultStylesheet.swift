@@ -70,6 +70,7 @@ extension DefaultTheme {
         .properties{padding-left:1.25rem}
         .type{color:var(--text-secondary,#57606a);font-size:.9rem}
         .prose img{max-width:100%}
+        .prose pre{white-space:pre-wrap;overflow-wrap:anywhere} /* wraps: a markdown block cannot get the tabindex a scrolling one needs */
         .foot{background:var(--section-footer,#0b5c4a);color:var(--text-footer,#fff);margin-top:3rem}
         footer{display:flex;flex-wrap:wrap;gap:1rem;justify-content:space-between;align-items:center;font-size:.9rem}
         footer p{margin:0}

@@ -212,9 +212,12 @@ def test_jwt_credential_is_created_and_deleted(browser: Browser, portal):
     jwt_key = f"jwt-{uuid.uuid4().hex[:8]}"
     browser.fill("#jwt-form", {"key": jwt_key, "algorithm": "HS256", "secret": "a shared secret"})
     browser.submit("#jwt-form")
-    assert browser.path == "/credentials" and browser.query.get("notice"), browser.driver.current_url
-    notice(browser)
-    assert jwt_key in browser.body_text()
+    # An HS credential's secret is shown once, on the reply, like a new API key.
+    assert browser.path == "/credentials/jwt", browser.driver.current_url
+    assert browser.find("input#secret[readonly]").get_attribute("value") == "a shared secret"
+    assert browser.find("input#jwt-key").get_attribute("value") == jwt_key
+    browser.get("/credentials")
+    assert jwt_key in browser.body_text() and "a shared secret" not in browser.driver.page_source
     assert browser.finds('#jwt-form select[name="algorithm"]'), "#jwt-form has no algorithm select"
     assert browser.finds('#jwt-form [name="rsa_public_key"]'), "#jwt-form has no rsa_public_key field"
     forms = browser.finds("form.delete-credential")
