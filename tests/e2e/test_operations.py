@@ -452,6 +452,16 @@ def test_a_request_stuck_past_the_terminate_limit_gets_503_through_nginx_and_the
 # --- 5. status and metrics from the supervisor, while every worker thread is held ------------------------
 
 
+def hold_threads(socket_path: Path, count: int) -> list[FastCGIConnection]:
+    """`count` requests that each keep a worker thread waiting for the rest of its body (close them to let go)."""
+    held = []
+    for _ in range(count):
+        conn = FastCGIConnection(socket_path, "POST", "/api/v1/register", 1000)
+        conn.send_body(b"email=")
+        held.append(conn)
+    return held
+
+
 def test_status_and_metrics_answer_while_every_worker_thread_is_busy(ops_portal):
     p = ops_portal
     threads = p.config["workers"] * p.config["threads_per_worker"]
@@ -815,6 +825,30 @@ http {{
         assert re.fullmatch(r"[0-9a-f]{32}", r.headers["X-Request-Id"])
         r = s.get(f"https://localhost:{https_port}/status", timeout=10)
         assert r.status_code == 200 and "worker processes:     2" in r.text, r.text
+
+        # Every worker thread of the pool ExecStart started blocked in a slow request (and one more
+        # waiting in the listen queue): the supervisor still answers /status and /metrics through nginx.
+        threads = 2 * json.loads((root / "etc/portal/portal.json").read_text())["threads_per_worker"]
+        held = hold_threads(sock, threads + 1)
+        try:
+            def saturated():
+                data = s.get(f"https://localhost:{https_port}/status?json", timeout=10).json()
+                return data if data["active threads"] == threads and data["listen queue"] == 1 else None
+
+            data = wait_for(saturated, 15, f"{threads} busy threads in the installed pool's /status")
+            assert data["idle threads"] == 0 and data["worker processes"] == 2, data
+            metrics = s.get(f"https://localhost:{https_port}/metrics", timeout=10)
+            assert metrics.status_code == 200, metrics.status_code
+            assert f'portal_worker_threads{{state="busy"}} {threads}' in metrics.text, metrics.text
+            assert 'portal_worker_threads{state="idle"} 0' in metrics.text
+            # A page needs a worker: it waits (nginx would answer 503 once the supervisor gave up on it).
+            with pytest.raises(requests.Timeout):
+                s.get(f"https://localhost:{https_port}/health", timeout=1)
+        finally:
+            for conn in held:
+                conn.close()
+        wait_for(lambda: s.get(f"https://localhost:{https_port}/health", timeout=10).status_code == 200, 15,
+                 "the installed pool answering again")
         assert requests.get(f"http://localhost:{http_port}/x", allow_redirects=False, timeout=10).status_code == 301
 
         # ExecReload, as systemctl reload runs it.
