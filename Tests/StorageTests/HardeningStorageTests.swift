@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PortalTesting
 @testable import Storage
 import Testing
@@ -94,6 +95,39 @@ import Testing
         #expect(try throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0 + 11) == .counted(lockout: 0))
     }
 
+    /// Counts committed transactions (GRDB tells observers of every commit).
+    private final class CommitCounter: TransactionObserver, @unchecked Sendable {
+        var commits = 0
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+        func databaseDidChange(with event: DatabaseEvent) {}
+        func databaseDidCommit(_ db: Database) { commits += 1 }
+        func databaseDidRollback(_ db: Database) {}
+    }
+
+    @Test func knownAndUnknownAddressesCostOneWriteTransactionEachAndSendNothing() throws {
+        let temporary = try TemporaryDatabase()
+        let portal = try PortalRepository(temporary.database).makePortal(name: "Acme", domain: "acme.example")
+        try DeveloperRepository(temporary.database).create(makeDeveloper(portalID: portal.id, email: "ada@example.com"))
+        let counter = CommitCounter()
+        temporary.database.pool.add(transactionObserver: counter, extent: .databaseLifetime)
+        let accounts = AccountRepository(temporary.database)
+        var outcomes: [AccountRepository.TokenRequest] = []
+        // The same work either way: a share of the address's quota is taken (a write, so the
+        // commit and its fsync happen for strangers too) before the account is looked up.
+        for email in ["ada@example.com", "nobody@example.com"] {
+            let before = counter.commits
+            outcomes.append(try accounts.requestToken(
+                id: UUID().uuidString.lowercased(), purpose: .resetPassword, lifetime: 3600, portalID: portal.id, email: email,
+                quota: MailQuota(), now: Instant.t0, eligible: { _ in true },
+                mail: { OutgoingMail(recipient: $0.email, subject: "Reset", body: "link") }))
+            #expect(counter.commits - before == 1, "\(email)")
+        }
+        guard case .queued = outcomes[0] else { Issue.record("known address: \(outcomes[0])"); return }
+        #expect(outcomes[1] == .noAccount)
+        #expect(try SQLiteShell.query(temporary.path, "SELECT recipient, recipient IN (SELECT recipient FROM mail_quota), sent_at IS NULL FROM outbox") == ["ada@example.com|1|1"])
+        #expect(try SQLiteShell.query(temporary.path, "SELECT recipient FROM mail_quota ORDER BY recipient") == ["ada@example.com", "nobody@example.com"])
+    }
+
     @Test func housekeepingDeletesOnlyWhatCanNeverBeUsedAgain() throws {
         let temporary = try TemporaryDatabase()
         let portal = try PortalRepository(temporary.database).makePortal(name: "Acme", domain: "acme.example")
@@ -106,9 +140,26 @@ import Testing
         let throttle = LoginThrottleRepository(temporary.database)
         _ = try throttle.reserve(portalID: portal.id, email: "ada@example.com", now: Instant.t0)
         let now = Instant.t0 + 86_400 * 8 + 1
+        // Emailed tokens: one spent 8 days ago, one unspent and still valid (kept).
+        let spent = OneTimeToken(developerID: developer.id, purpose: .resetPassword, createdAt: Instant.t0, lifetime: 3600)
+        let valid = OneTimeToken(developerID: developer.id, purpose: .verifyAccount, createdAt: now - 60, lifetime: 86_400)
+        // Mail: one delivered 8 days ago, one delivered an hour ago and one still queued (both kept).
+        let outbox = OutboxRepository(temporary.database)
+        let (oldMail, recentMail, queuedMail) = try temporary.database.write { db in
+            try spent.insert(db)
+            try valid.insert(db)
+            try db.execute(sql: "UPDATE one_time_tokens SET consumed_at = ? WHERE id = ?", arguments: [Instant.t0.stored, spent.id])
+            let mail = { (at: Date) in OutboxMessage(portalID: portal.id, recipient: "ada@example.com", subject: "s", body: "b", createdAt: at) }
+            return (try OutboxRepository.enqueue(mail(Instant.t0), in: db), try OutboxRepository.enqueue(mail(now - 3600), in: db),
+                    try OutboxRepository.enqueue(mail(now - 60), in: db))
+        }
+        try outbox.markSent(id: oldMail, now: Instant.t0)
+        try outbox.markSent(id: recentMail, now: now - 3600)
         let deleted = try Housekeeping(temporary.database, sessionLifetime: lifetime)
             .purge(now: now, throttle: throttle.policy, quota: MailQuota())
-        #expect(deleted == 2)
+        #expect(deleted == 4)
+        #expect(try SQLiteShell.query(temporary.path, "SELECT id FROM one_time_tokens") == [valid.id])
+        #expect(try SQLiteShell.query(temporary.path, "SELECT id FROM outbox ORDER BY id") == ["\(recentMail)", "\(queuedMail)"])
         #expect(try sessions.developer(forToken: live, portalID: portal.id, now: now) == developer)
         #expect(try sessions.developer(forToken: expired, portalID: portal.id, now: now) == nil)
         #expect(try SQLiteShell.query(temporary.path, "SELECT count(*) FROM login_failures") == ["0"])

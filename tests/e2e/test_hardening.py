@@ -3,6 +3,7 @@ paths with extra slashes, the per-account login throttle, hostile JSON, mail tha
 per-address mail limits, email change, tokens checked against their portal, Cache-Control."""
 
 import json
+import sqlite3
 import time
 import uuid
 
@@ -197,6 +198,24 @@ def test_email_change_notifies_the_old_address_and_ends_other_sessions(portal):
     # This session goes on; the other one ended.
     assert portal.session.get(portal.url("/api/v1/developer"), headers=portal.as_developer(cookie), timeout=15).status_code == 200
     assert_message(portal.session.get(portal.url("/api/v1/developer"), headers=portal.as_developer(other_session), timeout=15), 401)
+
+
+def test_email_change_on_a_session_older_than_15_minutes_needs_the_password(portal):
+    email, _, _, cookie = portal.new_developer()
+    # The session was made 20 minutes ago (sessions are read from the database on every request).
+    with sqlite3.connect(portal.database_path, timeout=10) as conn:
+        conn.execute("UPDATE sessions SET created_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-20 minutes') "
+                     "WHERE developer_id = (SELECT id FROM developers WHERE email = ?)", (email,))
+    new = new_email()
+    r = portal.session.patch(portal.url("/api/v1/developer/email"), headers=portal.as_developer(cookie),
+                             data={"email": new}, timeout=15)
+    assert r.status_code == 401, r.text
+    assert r.json() == {"message": "Log in again, or send your current password as `password`, to change your email address"}
+    assert portal.session.get(portal.url("/api/v1/developer"), headers=portal.as_developer(cookie), timeout=15).json()["email"] == email
+    # The session itself still works, and the current password re-authenticates the change.
+    r = portal.session.patch(portal.url("/api/v1/developer/email"), headers=portal.as_developer(cookie),
+                             data={"email": new, "password": PASSWORD}, timeout=15)
+    assert r.status_code == 200 and r.json()["email"] == new, r.text
 
 
 def test_email_change_with_a_wrong_password_is_refused(portal):

@@ -6,6 +6,8 @@ Rate-limit tests start their own nginx (extra_nginx) with a strict rate, one per
 case: limits count per client address, and every test comes from 127.0.0.1."""
 
 import base64
+import os
+import pwd
 import socket
 import ssl
 import time
@@ -281,3 +283,38 @@ def test_strict_content_security_policy_on_nginx_errors(portal, extra_nginx):
     directives = csp_directives(responses[-1].headers)
     for name, value in STRICT_CSP.items():
         assert directives.get(name) == value, (name, directives)
+
+
+# --- 12. nobody serving requests runs as root -------------------------------------------------------
+
+def _children(parent: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                kids.append(int(entry))
+    return kids
+
+
+def _uid(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="started as root only: that is the case this guards")
+def test_started_as_root_neither_nginx_workers_nor_pool_workers_run_as_root(portal):
+    nginx_master = int((portal.nginx.var / "nginx.pid").read_text().split()[0])
+    nginx_workers = _children(nginx_master)
+    assert nginx_workers, "nginx has no worker processes"
+    assert {_uid(pid) for pid in nginx_workers} == {pwd.getpwnam("www-data").pw_uid}
+    supervisor = int(portal.pid_file.read_text().split()[0])
+    pool_workers = _children(supervisor)
+    assert pool_workers, "the pool has no workers"
+    # The supervisor itself dropped privileges before it opened the database, and so did its workers.
+    assert {_uid(pid) for pid in [supervisor, *pool_workers]} == {pwd.getpwnam("nobody").pw_uid}
