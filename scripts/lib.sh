@@ -13,7 +13,7 @@ PORTAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PORTAL_PACKAGES=(
     nginx python3 libfcgi-dev libfcgi-bin libargon2-dev libsqlite3-dev libcmark-gfm-dev
     libcmark-gfm-extensions-dev libxml2
-    pkg-config openssl ca-certificates curl sqlite3
+    pkg-config openssl ca-certificates curl sqlite3 logrotate
     libcurl4-openssl-dev # curl/curl.h for CLazyLibraries (libcurl itself is loaded at run time, by audit webhooks)
 )
 

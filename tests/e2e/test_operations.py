@@ -866,6 +866,58 @@ http {{
     assert not (root / "run/portal/portal.sock").exists()
 
 
+def test_logrotate_rotates_the_log_file_systemd_creates_as_root(ops_portal, tmp_path):
+    """StandardError=append: makes systemd (root) create the log file before the pool starts as portal: the
+    installed rotation must work on that root-owned file, while the pool keeps appending to its descriptor."""
+    import shutil
+    if not shutil.which("logrotate"):
+        pytest.skip("logrotate is not installed")
+    root = tmp_path / "root"
+    install = [str(Path(__file__).resolve().parents[2] / "scripts" / "install"), "--root", str(root),
+               "--bin", str(ops_portal.binary), "--server-name", "localhost", "--cert", str(ops_portal.cert),
+               "--key", str(ops_portal.key)]
+    proc = subprocess.run(install, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    unit = unit_settings(root / "etc/systemd/system/portal-fcgi.service")
+    assert "LogsDirectory" not in unit, "LogsDirectory= would hand /var/log/portal to the pool's user"
+    assert "/var/log/portal" not in unit["ReadWritePaths"], unit["ReadWritePaths"]
+    log_dir = root / "var/log/portal"
+    assert log_dir.is_dir() and (log_dir.stat().st_mode & 0o777) == 0o750 and log_dir.stat().st_uid == 0
+    rotation = (root / "etc/logrotate.d/portal-fcgi").read_text()
+    assert "copytruncate" in rotation and not re.search(r"^\s*su\s", rotation, re.M), rotation
+
+    # What systemd does for append:, as root with the unit's UMask=0007: a root-owned 0660 file, held open.
+    log = log_dir / "portal.log"
+    old_umask = os.umask(0o007)
+    try:
+        writer = open(log, "a", buffering=1)
+    finally:
+        os.umask(old_umask)
+    try:
+        writer.write("before rotation\n")
+        assert log.stat().st_uid == 0 and (log.stat().st_mode & 0o077) == 0o060
+        conf = tmp_path / "logrotate.conf"
+        conf.write_text(rotation.replace("/var/log/portal/", f"{log_dir}/"))
+        rotated = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"), str(conf)], capture_output=True,
+                                 text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+        assert (log_dir / "portal.log.1").read_text() == "before rotation\n"
+        assert log.stat().st_size == 0
+        # The pool's descriptor (O_APPEND) writes on at the start of the truncated file.
+        writer.write("after rotation\n")
+        assert log.read_text() == "after rotation\n"
+    finally:
+        writer.close()
+
+    # The old rotation (as the pool's user) fails on exactly this file: the reason for the change.
+    old = tmp_path / "old.conf"
+    old.write_text(conf.read_text().replace("copytruncate", "copytruncate\n    su nobody nogroup"))
+    failed = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state-old"), str(old)], capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert failed.returncode != 0 and "Permission denied" in failed.stderr, failed.stderr
+    assert log.read_text() == "after rotation\n"
+
+
 # --- an upgrade: new binary + SIGHUP migrates an old database under load ---------------------------------
 
 # The last migration of the release before the theme files: the pool starts on that schema (`serve
