@@ -911,7 +911,7 @@ def test_logrotate_rotates_the_log_file_systemd_creates_as_root(ops_portal, tmp_
 
     # The old rotation (as the pool's user) fails on exactly this file: the reason for the change.
     old = tmp_path / "old.conf"
-    old.write_text(conf.read_text().replace("copytruncate", "copytruncate\n    su nobody nogroup"))
+    old.write_text(conf.read_text().replace("    copytruncate\n", "    copytruncate\n    su nobody nogroup\n"))
     failed = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state-old"), str(old)], capture_output=True,
                             text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert failed.returncode != 0 and "Permission denied" in failed.stderr, failed.stderr
