@@ -364,7 +364,7 @@ stop_pid() {
 check_tls_file() {
     local kind=$1 file=$2
     [ -s "$file" ] && return 0
-    die "TLS $kind $file is missing: create it (certbot certonly --standalone -d <server name>, which writes /etc/letsencrypt/live/<server name>/{fullchain,privkey}.pem; for a test host: source scripts/lib.sh; make_cert DIR), or point the site at the right file (scripts/install --cert/--key, scripts/run: PORTAL_CERT/PORTAL_KEY)"
+    die "TLS $kind $file is missing: create it (certbot certonly --standalone -d <server name> writes /etc/letsencrypt/live/<server name>/{fullchain,privkey}.pem; until then Debian's ssl-cert pair does: --cert /etc/ssl/certs/ssl-cert-snakeoil.pem --key /etc/ssl/private/ssl-cert-snakeoil.key; on a test host: source scripts/lib.sh; make_cert DIR), or point the site at the right file (scripts/install --cert/--key, scripts/run: PORTAL_CERT/PORTAL_KEY)"
 }
 
 # check_site_tls_files CONF...: check_tls_file for every ssl_certificate and
