@@ -387,7 +387,8 @@ start_nginx() {
     local var=$1 nginx i pid
     nginx=$(nginx_bin)
     mkdir -p "$var/log" "$var/nginx-tmp"
-    check_site_tls_files "$var"/*.conf
+    local confs=("$var"/*.conf)
+    [ ! -e "${confs[0]}" ] || check_site_tls_files "${confs[@]}"
     if pid=$(pid_from_file "$var/nginx.pid"); then
         die "nginx for $var is already running (pid $pid)"
     fi
