@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -434,6 +434,22 @@ def test_approving_a_key_auth_request_issues_a_key_the_developer_then_lists(port
     mail = wait_for_approval_mail(portal, dev.email)
     assert obj["catalogue_entry"]["name"] in mail["Subject"] + mail_text(mail)
     assert approval_mails(portal, bystander.email) == []
+
+
+def test_portal_developer_dates_are_the_developers_own(portal, org):
+    """`last_login_date` is the developer's last login and `password_updated` the last password change
+    (the sign-up before any): real values, not the row's update time."""
+    before = datetime.now(timezone.utc)
+    dev, _, _, rid = pending_request(portal, org)  # signs up, logs in, registers
+    developer = get_request(portal, org, rid)["portal_developer"]
+    assert abs((parse_time(developer["last_login_date"]) - before).total_seconds()) < 5
+    assert developer["password_updated"] == developer["date_created"]
+    time.sleep(1.1)
+    r = dev.req("PATCH", "/developer/password", {"old_password": dev.password, "password": "another horse battery"})
+    assert r.status_code == 204, r.text
+    changed = get_request(portal, org, rid)["portal_developer"]
+    assert parse_time(changed["password_updated"]) > parse_time(developer["last_login_date"])
+    assert changed["date_created"] == developer["date_created"]
 
 
 def test_the_issued_key_authenticates_nothing_else(portal, org, project_ids, root_token):

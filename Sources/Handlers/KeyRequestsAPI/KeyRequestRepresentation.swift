@@ -41,8 +41,10 @@ extension KeyRequest {
             ("org_id", .string(developer.portalID)), ("keys", .object(keys)), ("subscriptions", .object(subscriptions)),
             ("fields", (try? JSON.parse(developer.meta)) ?? .object([])), ("nonce", .string("")), ("sso_key", .string("")),
             ("oauth_clients", .object(clients.map { ($0.0, .array($0.1)) })), ("password_max_days", .int(0)),
-            ("password_updated", .string(RFC3339.format(developer.updatedAt))), ("PWHistory", .array([])),
-            ("last_login_date", .string(RFC3339.format(developer.updatedAt))),
+            // Never set since sign-up: the sign-up time. Never logged in: Go's zero time, as Tyk writes it.
+            ("password_updated", .string(RFC3339.format(developerActivity.passwordUpdatedAt ?? developer.createdAt))),
+            ("PWHistory", .array([])),
+            ("last_login_date", .string(developerActivity.lastLoginAt.map { RFC3339.format($0) } ?? "0001-01-01T00:00:00Z")),
         ])
     }
 

@@ -668,6 +668,19 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-07-developer-activity") { db in
+            try db.execute(sql: """
+                -- When a developer last logged in and last set a password (seed 002's last_login_date and
+                -- password_updated). Beside developers, not in it: the developer row is read on every
+                -- authenticated request and these are not.
+                CREATE TABLE developer_activity (
+                    developer_id TEXT PRIMARY KEY NOT NULL REFERENCES developers (id) ON DELETE CASCADE,
+                    last_login_at DATETIME,
+                    password_updated_at DATETIME
+                ) WITHOUT ROWID;
+                """)
+        }
+
         return migrator
     }
 }

@@ -9,6 +9,8 @@ public struct KeyRequest: Sendable, Equatable {
     public var fields: String
     public var application: DeveloperApplication
     public var developer: Developer
+    /// When the developer last logged in and set a password.
+    public var developerActivity: DeveloperActivity
     public var version: ProductVersion
     public var product: Product
     /// The developer's issued credentials by product version: key-auth credential ids and OAuth2
@@ -225,6 +227,7 @@ public struct KeyRequestRepository: Sendable {
     private struct LoadCache {
         var versions: [String: (ProductVersion, Product)] = [:]
         var credentials: [String: ([(credentialID: String, versionID: String)], [(versionID: String, credential: ApplicationCredential, redirectURI: String, description: String)])] = [:]
+        var activity: [String: DeveloperActivity] = [:]
     }
 
     /// The key request `id` of `portalID`.
@@ -249,10 +252,12 @@ public struct KeyRequestRepository: Sendable {
         guard let (version, product) = cache.versions[registration.productVersionID] else { return nil }
         if cache.credentials[developer.id] == nil {
             cache.credentials[developer.id] = try credentials(of: developer.id, in: db)
+            cache.activity[developer.id] = try DeveloperActivity.of(developer.id, in: db)
         }
         let (keys, clients) = cache.credentials[developer.id] ?? ([], [])
         return KeyRequest(
             registration: registration, fields: row["request_fields"] ?? "{}", application: application, developer: developer,
+            developerActivity: cache.activity[developer.id] ?? DeveloperActivity(),
             version: version, product: product, developerKeys: keys, developerClients: clients)
     }
 
