@@ -128,6 +128,27 @@ import Testing
         #expect(try SQLiteShell.query(temporary.path, "SELECT recipient FROM mail_quota ORDER BY recipient") == ["ada@example.com", "nobody@example.com"])
     }
 
+    @Test func aStartingWorkerReadsTheInstallationSecretWhileAnotherHoldsTheWriteLock() throws {
+        let temporary = try TemporaryDatabase()
+        let made = try InstallationSecrets(temporary.database).secret(named: "jwt")
+        // Another worker in a long write transaction: a starting worker only reads (WAL readers do
+        // not wait for the writer), so it neither waits out the busy timeout nor dies of it.
+        let other = try temporary.openAnother()
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? other.write { _ in
+                holding.signal()
+                release.wait()
+            }
+        }
+        writer.start()
+        holding.wait()
+        defer { release.signal() }
+        // (Through a write transaction this would wait out the busy timeout and throw `.busy`.)
+        #expect(try InstallationSecrets(temporary.openAnother()).secret(named: "jwt") == made)
+    }
+
     @Test func housekeepingDeletesOnlyWhatCanNeverBeUsedAgain() throws {
         let temporary = try TemporaryDatabase()
         let portal = try PortalRepository(temporary.database).makePortal(name: "Acme", domain: "acme.example")

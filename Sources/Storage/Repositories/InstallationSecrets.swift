@@ -12,7 +12,13 @@ public struct InstallationSecrets: Sendable {
 
     /// The secret named `name`, made of 256 random bits the first time it is asked for.
     public func secret(named name: String, now: Date = Date()) throws(StorageError) -> String {
-        try database.write { db in
+        // Read first: every worker asks at start, and a write transaction there would make a starting
+        // worker wait for (and, past the busy timeout, die of) any long write elsewhere.
+        let stored = try database.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM installation_secrets WHERE name = ?", arguments: [name])
+        }
+        if let stored { return stored }
+        return try database.write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT value FROM installation_secrets WHERE name = ?", arguments: [name]) {
                 return existing
             }
