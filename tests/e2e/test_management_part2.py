@@ -1383,6 +1383,10 @@ def test_a_page_of_a_million_non_ascii_characters_is_accepted_and_one_more_is_no
     r = portal.raw("POST", V2 + PAGES.format(**mp.ids()), {"Authorization": f"Bearer {mp.root}", "Content-Type": "application/json"},
                    b'{"content":"' + b"a" * (8 * 1024 * 1024) + b'"}', timeout=30)
     assert r.status == 413, (r.status, r.body[:300])
+    # In the family's format, like the worker's own 413.
+    assert r.headers["content-type"] == "application/problem+json", r.headers
+    problem = json.loads(r.body)
+    assert problem["status"] == 413 and problem["title"] == "Payload Too Large" and problem["instance"].startswith("portal:trace:"), problem
     assert [p["path"] for p in call(portal, "GET", PAGES, mp.root, 200, ids=mp.ids())["data"]] == ["/big"]
 
 

@@ -158,7 +158,8 @@ def test_pool_down_gives_api_clients_503_in_their_familys_json_and_pages_html(po
         assert r.headers["Content-Type"] == "application/json" and r.headers.get("Retry-After") == "5", (path, r.headers)
         assert json_body(r) == body, path
     r = s.get(dead.base_url + "/api/v2/portals", timeout=15)
-    problem = json_body(r)
+    assert r.headers["Content-Type"] == "application/problem+json", r.headers
+    problem = r.json()
     assert r.status_code == 503 and problem["status"] == 503 and problem["title"] == "Service Unavailable", problem
     assert problem["detail"] == unavailable and problem["instance"].startswith("portal:trace:"), problem
     # Pages and theme files: a small HTML page, whatever the extension says.
