@@ -59,17 +59,27 @@ enum AuditedWrite {
         { request, context in
             do {
                 return try handler(request, context)
-            } catch let error as ManagementAPIError {
-                record(error, AuditEntry(portalID: nil, tokenID: "", action: action, targetType: targetType, targetID: target(request),
-                                         clientAddress: request.remoteAddress, at: context.services.now()), request, context)
-                throw error
-            } catch let error as HTTPError where error.status == 403 {
-                record(ManagementAPIError(status: 403, detail: ""), AuditEntry(
-                    portalID: nil, tokenID: "", action: action, targetType: targetType, targetID: target(request),
-                    clientAddress: request.remoteAddress, at: context.services.now()), request, context)
+            } catch {
+                if let status = auditableStatus(error) {
+                    record(AuditEntry(portalID: nil, tokenID: "", action: action, targetType: targetType, targetID: target(request),
+                                      clientAddress: request.remoteAddress, at: context.services.now()),
+                           outcome: outcome(status), request, context)
+                }
                 throw error
             }
         }
+    }
+
+    /// The status of a failure this records: a client error other than 401 not already in the log (nil for
+    /// server errors, which are the installation's, not the caller's).
+    static func auditableStatus(_ error: any Error) -> Int? {
+        let status: Int
+        switch error {
+        case let error as ManagementAPIError where !error.audited: status = error.status
+        case let error as HTTPError: status = error.status
+        default: return nil
+        }
+        return (400..<500).contains(status) && status != 401 ? status : nil
     }
 
     /// The outcome of a failed write with `status`.
@@ -83,17 +93,16 @@ enum AuditedWrite {
         }
     }
 
-    private static func record(_ error: ManagementAPIError, _ pending: AuditEntry, _ request: Request, _ context: RequestContext) {
-        guard (400..<500).contains(error.status), error.status != 401, !error.audited,
-              let token = try? AdminAuthentication.requireToken(request, services: context.services)
-        else { return }
+    /// Records `pending` for the request's caller (none without a live token), in its own transaction.
+    private static func record(_ pending: AuditEntry, outcome: String, _ request: Request, _ context: RequestContext) {
+        guard let token = try? AdminAuthentication.requireToken(request, services: context.services) else { return }
         var entry = pending
         entry.tokenID = token.id
         let pathPortal = request.parameters["portalId"].flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
         entry.portalID = token.role == .root ? pathPortal : token.portalID
         if entry.targetID.isEmpty { entry.targetID = "none" }
         do {
-            try context.services.auditLog.recordRefusal(entry, outcome: outcome(error.status))
+            try context.services.auditLog.recordRefusal(entry, outcome: outcome)
         } catch {
             // The client still gets its own answer; the lost row is logged.
             context.logger.warning("failed write not audited", metadata: ["audit.action": "\(entry.action)", "error": "\(error)"])
