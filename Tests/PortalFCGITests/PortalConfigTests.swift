@@ -1,5 +1,6 @@
 import Testing
 @testable import PortalFCGI
+import Storage
 
 @Suite struct PortalConfigTests {
     @Test func defaultsAndRelativePaths() throws {
@@ -41,8 +42,16 @@ import Testing
         // Below OWASP's argon2id floor: rehash-on-login would weaken stored hashes.
         "{\"argon2\": {\"memory_kib\": 1024, \"iterations\": 1}}", "{\"argon2\": {\"memory_kib\": 19456, \"iterations\": 1}}",
         "{\"argon2\": {\"memory_kib\": 7168, \"iterations\": 4}}", "{\"public_scheme\": \"ftp\"}", "{\"server_names\": []}",
+        // More than 100 guesses an hour against one account (ASVS 2.2.1).
+        "{\"login_throttle\": {\"free_failures\": 95}}", "{\"login_throttle\": {\"maximum_lockout_seconds\": 30}}",
     ])
     func rejectsBadConfiguration(_ text: String) {
         #expect(throws: ConfigError.self) { try PortalConfig.parse(Array(text.utf8), relativeTo: "/") }
+    }
+
+    @Test func theDefaultThrottleAllowsAbout20GuessesAnHour() throws {
+        let config = try PortalConfig.parse(Array(#"{"login_throttle": {"free_failures": 50}}"#.utf8), relativeTo: "/")
+        #expect(config.loginThrottle.worstCaseTriesPerHour <= 100)
+        #expect((20...25).contains(LoginThrottlePolicy().worstCaseTriesPerHour))
     }
 }

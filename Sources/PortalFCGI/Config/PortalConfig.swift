@@ -235,6 +235,10 @@ struct PortalConfig: Sendable {
                 if let cap = value["maximum_lockout_seconds"] {
                     config.loginThrottle.maximumDelay = TimeInterval(try integer(cap, "login_throttle.maximum_lockout_seconds", range: 1...86_400))
                 }
+                let guesses = config.loginThrottle.worstCaseTriesPerHour
+                guard guesses <= 100 else {
+                    throw ConfigError(description: "login_throttle allows \(guesses) password guesses an hour against one account; OWASP ASVS 2.2.1 allows at most 100: lower free_failures or raise maximum_lockout_seconds")
+                }
             case "mail_quota":
                 if let limit = value["per_address_per_hour"] {
                     config.mailQuota.limit = try integer(limit, "mail_quota.per_address_per_hour", range: 1...1000)

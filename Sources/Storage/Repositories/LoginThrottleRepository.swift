@@ -19,6 +19,18 @@ public struct LoginThrottlePolicy: Sendable, Equatable {
         self.forgetAfter = forgetAfter
     }
 
+    /// The most password guesses one account can take in an hour under this policy, trying again the
+    /// moment each lockout ends (OWASP ASVS 2.2.1 allows at most 100).
+    public var worstCaseTriesPerHour: Int {
+        var elapsed: TimeInterval = 0
+        var failures = 0
+        while elapsed < 3600, failures < 100_000 {
+            failures += 1
+            elapsed += lockout(afterFailures: failures)
+        }
+        return failures
+    }
+
     /// The lockout after the `failures`-th failure in a row (0 while failures are free).
     func lockout(afterFailures failures: Int) -> TimeInterval {
         guard failures >= freeFailures else { return 0 }
