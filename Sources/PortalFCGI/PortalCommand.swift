@@ -248,10 +248,14 @@ func prepareDatabase(_ config: PortalConfig, logger: Logger, upTo: String? = nil
     let portals = PortalRepository(database)
     let portal = try portals.ensureDefault(name: config.defaultPortalName, domain: config.defaultPortalDomain)
     if upTo == nil {
-        // Every portal starts with the default theme's files (seed 000 /files); edits are kept.
+        // Every portal has the default theme's files (seed 000 /files), brought up to date where an admin
+        // never edited them; edits are kept.
         let files = FileRepository(database)
         for each in try portals.all() {
-            try files.addMissing(portalID: each.id, files: PageRenderer.defaultThemeFiles)
+            let synced = try files.syncDefaultFiles(portalID: each.id, files: PageRenderer.defaultThemeFiles)
+            if synced.updated > 0 {
+                logger.info("default theme files updated", metadata: ["portal.id": "\(each.id)", "files.updated": "\(synced.updated)"])
+            }
         }
     }
     let migrations = try database.appliedMigrations().count

@@ -192,7 +192,7 @@ import Testing
 
     @Test func filesListChecksumsAndPages() throws {
         let portal = try TestPortal()
-        try FileRepository(portal.database).addMissing(portalID: portal.defaultPortal.id, files: [("a.css", "body{}"), ("b.html", "<p>b</p>"), ("c.js", "1")])
+        try FileRepository(portal.database).syncDefaultFiles(portalID: portal.defaultPortal.id, files: [("a.css", "body{}"), ("b.html", "<p>b</p>"), ("c.js", "1")])
         let all = portal.send("GET", "/api/v1/files")
         #expect(all.status == 200)
         guard case .array(let items)? = all.json?["data"] else { Issue.record("no data"); return }

@@ -46,7 +46,7 @@ enum Portals {
             clientAddress: request.remoteAddress, at: now)
         let created = try conflictChecked(services.management.savePortal(portal, audit: audit))
         // Every portal starts with the default theme's files, as at migration time.
-        _ = try services.files.addMissing(portalID: portal.id, files: PageRenderer.defaultThemeFiles, now: now)
+        _ = try services.files.syncDefaultFiles(portalID: portal.id, files: PageRenderer.defaultThemeFiles, now: now)
         context.logger.info("portal created", metadata: ["portal.id": "\(portal.id)", "token.id": "\(token.id)"])
         var response = Response.json(created.json(context), status: 201)
         response.headers.add("Location", "/api/v2/portals/\(portal.id)")

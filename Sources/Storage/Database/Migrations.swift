@@ -681,6 +681,19 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("2026-12-07-seeded-theme-files") { db in
+            try db.execute(sql: """
+                -- The checksum a default theme file had when it was seeded (or last brought up to date): a
+                -- file that still has it was never edited, so an upgrade may replace it with the new default.
+                ALTER TABLE portal_files ADD COLUMN seeded_checksum TEXT;
+                -- Existing files: those never edited and seeded in the portal's first batch (one instant for
+                -- all of them). A file an admin deleted and uploaded again has a later created_at: kept.
+                UPDATE portal_files SET seeded_checksum = checksum
+                WHERE updated_at = created_at
+                  AND created_at = (SELECT MIN(f.created_at) FROM portal_files f WHERE f.portal_id = portal_files.portal_id);
+                """)
+        }
+
         return migrator
     }
 }

@@ -133,19 +133,34 @@ public struct FileRepository: Sendable {
         try database.deleteAudited("DELETE FROM portal_files WHERE id = ? AND portal_id = ?", [id, portalID], audit: audit)
     }
 
-    /// Adds the files a portal lacks (by path); existing files are left as the portal has them.
+    /// Brings a portal's copies of the default theme up to date: adds the files it lacks (by path) and
+    /// replaces those still exactly as they were seeded (`seeded_checksum`) when the default changed, so
+    /// an upgrade's theme fixes reach existing portals. A file an admin edited is left as the portal has it.
     @discardableResult
-    public func addMissing(portalID: String, files: [(path: String, contents: String)], now: Date = Date()) throws(StorageError) -> Int {
+    public func syncDefaultFiles(
+        portalID: String, files: [(path: String, contents: String)], now: Date = Date()
+    ) throws(StorageError) -> (added: Int, updated: Int) {
         try database.write { db in
-            var added = 0
+            var added = 0, updated = 0
             for (path, contents) in files {
-                let exists = try PortalFile.filter(Column("portal_id") == portalID && Column("path") == path).fetchCount(db) > 0
-                if !exists {
-                    try PortalFile(portalID: portalID, path: path, contents: contents, createdAt: now).insert(db)
+                let fresh = PortalFile(portalID: portalID, path: path, contents: contents, createdAt: now)
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT id, checksum, seeded_checksum FROM portal_files WHERE portal_id = ? AND path = ?",
+                    arguments: [portalID, path])
+                else {
+                    try fresh.insert(db)
+                    try db.execute(sql: "UPDATE portal_files SET seeded_checksum = checksum WHERE id = ?", arguments: [fresh.id])
                     added += 1
+                    continue
                 }
+                let checksum: String = row["checksum"]
+                guard checksum == row["seeded_checksum"] as String?, checksum != fresh.checksum else { continue }
+                try db.execute(sql: """
+                    UPDATE portal_files SET contents = ?, binary = 0, checksum = ?, seeded_checksum = ?, updated_at = ? WHERE id = ?
+                    """, arguments: [contents, fresh.checksum, fresh.checksum, now.stored, row["id"] as String])
+                updated += 1
             }
-            return added
+            return (added, updated)
         }
     }
 }
