@@ -225,7 +225,7 @@ public struct AccountRepository: Sendable {
         try db.execute(
             sql: "UPDATE developers SET password_hash = ?, updated_at = ? WHERE id = ?",
             arguments: [passwordHash, now.stored, developerID])
-        try DeveloperActivity.record(.passwordUpdate, of: developerID, at: now, in: db)
+        DeveloperActivity.record(.passwordUpdate, of: developerID, at: now, in: db)
         try db.execute(sql: "DELETE FROM sessions WHERE developer_id = ?", arguments: [developerID])
     }
 

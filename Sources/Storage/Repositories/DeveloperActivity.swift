@@ -23,10 +23,13 @@ public struct DeveloperActivity: Sendable, Equatable {
         }
     }
 
-    /// Notes `event` of the developer at `now`, inside the caller's write transaction.
-    static func record(_ event: Event, of developerID: String, at now: Date, in db: Database) throws {
+    /// Notes `event` of the developer at `now`, inside the caller's write transaction. Bookkeeping only, so
+    /// it never fails the login or password change it rides on: an error (a database held at a schema
+    /// without this table, as `serve --hold-schema-at` does for upgrade rehearsals) leaves the
+    /// transaction as it was — a failed statement does not end an SQLite transaction.
+    static func record(_ event: Event, of developerID: String, at now: Date, in db: Database) {
         let column = event.column
-        try db.execute(sql: """
+        try? db.execute(sql: """
             INSERT INTO developer_activity (developer_id, \(column)) VALUES (?, ?)
             ON CONFLICT (developer_id) DO UPDATE SET \(column) = excluded.\(column)
             """, arguments: [developerID, now.stored])

@@ -38,7 +38,7 @@ public struct SessionRepository: Sendable {
                 _ = try Session.deleteOne(db, key: SecretToken.hash(oldToken))
             }
             try session.insert(db)
-            try DeveloperActivity.record(.lastLogin, of: developer.id, at: now, in: db)
+            DeveloperActivity.record(.lastLogin, of: developer.id, at: now, in: db)
         }
         return token
     }
