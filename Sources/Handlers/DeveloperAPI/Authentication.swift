@@ -10,10 +10,13 @@ enum Authentication {
 
         let services = context.services
         let developer = try services.developers.find(portalID: context.portal.id, email: credentials.username)
-        guard try PasswordAttempts.verify(credentials.password, email: credentials.username, developer: developer, context: context),
+        guard try PasswordAttempts.verify(
+                  credentials.password, email: credentials.username, developer: developer, context: context, clearingOnSuccess: false),
               let developer
         else { throw DeveloperAPIError.invalidCredentials }
         guard developer.status == .approved else {
+            // The right password: the try counted before hashing is taken back here (no session starts).
+            try services.loginThrottle.clear(portalID: context.portal.id, email: credentials.username)
             throw DeveloperAPIError.message(status: 401, statusMessage(developer.status))
         }
         if services.passwords.needsRehash(developer.passwordHash) {
@@ -22,7 +25,8 @@ enum Authentication {
         }
         // A new id at every login; the one the client held (if any) is revoked.
         let token = try services.sessions.start(
-            developer: developer, replacing: SessionCookie.token(in: request), now: services.now())
+            developer: developer, replacing: SessionCookie.token(in: request), clearingFailuresOf: credentials.username,
+            now: services.now())
         var response = Response.noContent
         response.headers.add("Set-Cookie", SessionCookie.set(token))
         response.headers.add("Cache-Control", "no-store")

@@ -7,7 +7,13 @@ enum PasswordAttempts {
     /// Whether `password` is the password of `developer` (nil: no such account; a decoy hash is
     /// verified so the answer takes as long). `email` is the address the client named: failures are
     /// counted per address, known or not.
-    static func verify(_ password: String, email: String, developer: Developer?, context: RequestContext) throws -> Bool {
+    ///
+    /// A right password clears the count, unless `clearingOnSuccess` is false: login clears it in the
+    /// transaction that starts the session (`SessionRepository.start(clearingFailuresOf:)`), one commit
+    /// fewer on the path every login takes.
+    static func verify(
+        _ password: String, email: String, developer: Developer?, context: RequestContext, clearingOnSuccess: Bool = true
+    ) throws -> Bool {
         let services = context.services
         guard email.utf8.count <= 254 else {
             // No account can have a longer address: refuse like a wrong password, without storing it.
@@ -30,7 +36,7 @@ enum PasswordAttempts {
             matches = false
         }
         if matches {
-            try services.loginThrottle.clear(portalID: portalID, email: email)
+            if clearingOnSuccess { try services.loginThrottle.clear(portalID: portalID, email: email) }
         } else if lockout > 0 {
             context.logger.notice("account locked after failed password checks", metadata: [
                 "portal.id": "\(portalID)", "lockout.seconds": "\(Int(lockout))",

@@ -28,7 +28,11 @@ public struct SessionRepository: Sendable {
 
     /// Starts a session and returns the id to hand to the client. `replacing`, the id the client
     /// presented, if any, is revoked in the same transaction (rotation at login).
-    public func start(developer: Developer, replacing oldToken: String? = nil, now: Date = Date()) throws(StorageError) -> String {
+    /// `clearingFailuresOf` names the address whose failed password checks (`LoginThrottleRepository`)
+    /// a successful login forgets, in the same transaction.
+    public func start(
+        developer: Developer, replacing oldToken: String? = nil, clearingFailuresOf email: String? = nil, now: Date = Date()
+    ) throws(StorageError) -> String {
         let token = SecretToken.generate()
         let session = Session(
             tokenHash: SecretToken.hash(token), developerID: developer.id, portalID: developer.portalID,
@@ -38,6 +42,9 @@ public struct SessionRepository: Sendable {
                 _ = try Session.deleteOne(db, key: SecretToken.hash(oldToken))
             }
             try session.insert(db)
+            if let email {
+                try db.execute(sql: "DELETE FROM login_failures WHERE portal_id = ? AND email = ?", arguments: [developer.portalID, email])
+            }
             DeveloperActivity.record(.lastLogin, of: developer.id, at: now, in: db)
         }
         return token
