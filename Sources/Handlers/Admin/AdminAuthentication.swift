@@ -9,9 +9,7 @@ enum AdminAuthentication {
     /// The secret the request carries, if any.
     static func secret(in request: Request) -> String? {
         if let header = request.headers["authorization"]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
-            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
-            return parts.count == 1 ? header : nil
+            return header.contains(" ") ? BearerToken.secret(in: header) : header
         }
         // A secret in a URL ends up in histories and proxies' logs: only seed 003's family takes it there.
         guard request.path.hasPrefix("/api/projects/") else { return nil }
@@ -40,5 +38,15 @@ enum AdminAuthentication {
             throw HTTPError(403, "This token's role (\(token.role.rawValue)) may not do this; it needs \(role.rawValue)")
         }
         return token
+    }
+}
+
+/// The secret of an `Authorization: Bearer <secret>` header (the scheme in any case, the secret trimmed);
+/// nil for any other scheme. Shared with the supervisor's status page, which takes root tokens this way.
+public enum BearerToken {
+    public static func secret(in header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }

@@ -117,9 +117,7 @@ public struct Application: Sendable {
             // Any other page path may be a theme file or a custom page of the portal (GET and HEAD
             // only); on a host that names no portal it is misdirected, like every portal route.
             if family == .site, !request.path.hasPrefix("/api/") {
-                guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
-                    throw Self.misdirected
-                }
+                let portal = try portal(serving: request)
                 if request.method == "GET" || request.method == "HEAD" {
                     let context = RequestContext(services: services, portal: portal, logger: logger)
                     if let file = try ThemeAssets.portalFile(request, context) {
@@ -142,27 +140,27 @@ public struct Application: Sendable {
             case .system(let handler):
                 return try handler(request, services)
             case .portal(let handler):
-                guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
-                    throw Self.misdirected
-                }
-                let context = RequestContext(services: services, portal: portal, logger: logger)
+                let context = RequestContext(services: services, portal: try portal(serving: request), logger: logger)
                 return try handler(request, context)
             }
         }
     }
 
-    /// RFC 9110 §15.5.20: this server does not serve that authority.
-    private static let misdirected = HTTPError(421, "No portal is served on this host")
+    /// The portal the request's host names (a configured server name: the default portal); 421 for any
+    /// other host (RFC 9110 §15.5.20: this server does not serve that authority).
+    private func portal(serving request: Request) throws -> Portal {
+        guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
+            throw HTTPError(421, "No portal is served on this host")
+        }
+        return portal
+    }
 
     /// The plain-HTTP server's only answer: a permanent redirect to the same path and query on the
     /// portal's canonical HTTPS origin (its stored domain, the configured scheme and port), never to
     /// the Host the client sent; a host naming no portal gets 421.
     private func redirectToHTTPS(_ request: Request, uri: String) throws -> Response {
-        guard let portal = try services.portalCache.resolve(host: request.host, serverNames: services.settings.serverNames) else {
-            throw Self.misdirected
-        }
         var response = Response(status: 301)
-        response.headers.add("Location", services.baseURL(for: portal) + uri)
+        response.headers.add("Location", services.baseURL(for: try portal(serving: request)) + uri)
         return response
     }
 }

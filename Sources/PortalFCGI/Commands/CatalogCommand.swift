@@ -54,6 +54,8 @@ extension PortalCommand {
                     autoApproveRegistration: autoApprove, authStrategy: credential,
                     authStrategyID: try catalog.strategyID(issuing: credential, portalDefault: portal.defaultApplicationAuthStrategyID),
                     createdAt: now)
+                // Result rather than `catch let error as StorageError where …`: Swift 6.3.1 crashes
+                // ("Found ownership error") compiling that catch in this function.
                 if case .failure(let error) = Result(catching: { () throws(StorageError) in
                     try catalog.saveVersion(created, audit: audit("api_product_version.create", "api_product_version", created.id))
                 }) {

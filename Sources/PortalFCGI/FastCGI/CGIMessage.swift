@@ -9,7 +9,7 @@ struct CGIParams {
     private var requestURI: String?
     private(set) var documentURI = "/"
     private(set) var queryString = ""
-    private var remoteAddress: String?
+    private(set) var remoteAddress: String?
     private var requestID: String?
     private(set) var headers = HTTPHeaders()
     /// CONTENT_LENGTH as a number (0 when absent or not a number).

@@ -23,11 +23,8 @@ enum StatusAccess {
 
     /// The secret of `Authorization: Bearer <secret>`; nil for any other form or an oversized one.
     static func bearerSecret(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let secret = parts[1].trimmingCharacters(in: .whitespaces)
-        return secret.isEmpty || secret.utf8.count > 512 ? nil : secret
+        guard let secret = header.flatMap(BearerToken.secret(in:)), !secret.isEmpty, secret.utf8.count <= 512 else { return nil }
+        return secret
     }
 
     /// The reply to a refused request: JSON when the client asked for JSON (`?json`), else text.

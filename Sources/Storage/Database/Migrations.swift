@@ -615,6 +615,13 @@ enum Migrations {
                 }
                 try db.execute(sql: "UPDATE product_versions SET name = ? WHERE id = ?", arguments: ["\(name) (\(suffix))", id])
             }
+            // The scopes an approval to `version` grants: its openid_connect strategy's, else none.
+            func scopes(_ version: String) -> String {
+                """
+                (SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
+                 FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id WHERE v.id = \(version))
+                """
+            }
             try db.execute(sql: """
                 CREATE UNIQUE INDEX product_versions_name_per_product ON product_versions (product_id, name);
 
@@ -626,30 +633,19 @@ enum Migrations {
                 CREATE TRIGGER registration_scopes_granted_on_approval AFTER UPDATE OF status ON application_registrations
                 WHEN NEW.status = 'approved' AND OLD.status IS NOT 'approved'
                 BEGIN
-                    UPDATE application_registrations SET granted_scopes = (
-                        SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
-                        FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
-                        WHERE v.id = NEW.product_version_id)
-                    WHERE id = NEW.id;
+                    UPDATE application_registrations SET granted_scopes = \(scopes("NEW.product_version_id")) WHERE id = NEW.id;
                 END;
                 CREATE TRIGGER registration_scopes_granted_on_approved_insert AFTER INSERT ON application_registrations
                 WHEN NEW.status = 'approved'
                 BEGIN
-                    UPDATE application_registrations SET granted_scopes = (
-                        SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
-                        FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
-                        WHERE v.id = NEW.product_version_id)
-                    WHERE id = NEW.id;
+                    UPDATE application_registrations SET granted_scopes = \(scopes("NEW.product_version_id")) WHERE id = NEW.id;
                 END;
                 CREATE TRIGGER registration_scopes_withdrawn AFTER UPDATE OF status ON application_registrations
                 WHEN NEW.status IS NOT 'approved' AND OLD.status = 'approved'
                 BEGIN
                     UPDATE application_registrations SET granted_scopes = NULL WHERE id = NEW.id;
                 END;
-                UPDATE application_registrations SET granted_scopes = (
-                    SELECT CASE WHEN s.strategy_type = 'openid_connect' THEN json_extract(s.configs, '$.openid_connect.scopes') END
-                    FROM product_versions v JOIN application_auth_strategies s ON s.id = v.auth_strategy_id
-                    WHERE v.id = application_registrations.product_version_id)
+                UPDATE application_registrations SET granted_scopes = \(scopes("application_registrations.product_version_id"))
                 WHERE status = 'approved';
                 """)
         }
