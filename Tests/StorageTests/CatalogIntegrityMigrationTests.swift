@@ -71,23 +71,11 @@ import Testing
         let temporary = try TemporaryDatabase()
         let path = temporary.path
         _ = try SQLiteShell.query(path, """
-            INSERT INTO portals (id, name, default_domain, is_default, auto_approve_developers, created_at, updated_at)
-            VALUES ('\(Self.portalID)', 'Scopes', 'scopes.example', 0, 1, '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO products (id, portal_id, name, description, created_at, updated_at)
-            VALUES ('\(Self.productID)', '\(Self.portalID)', 'Payments', '', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
             INSERT INTO application_auth_strategies (id, name, display_name, strategy_type, configs, created_at, updated_at)
             VALUES ('oidc', 'oidc', 'OIDC', 'openid_connect',
                     '{"openid_connect":{"issuer":"https://idp.example","scopes":["profile","vault"]}}',
                     '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO product_versions (id, product_id, portal_id, name, auth_strategy_id, created_at, updated_at)
-            VALUES ('v-1', '\(Self.productID)', '\(Self.portalID)', 'v1', 'oidc', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO developers (id, portal_id, email, password_hash, meta, status, consumer_id, created_at, updated_at)
-            VALUES ('dev', '\(Self.portalID)', 'dev@example.com', 'x', '{}', 'approved', 'consumer-dev',
-                    '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO applications (id, portal_id, developer_id, name, consumer_id, created_at, updated_at)
-            VALUES ('app', '\(Self.portalID)', 'dev', 'App', 'consumer-app', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO application_registrations (id, portal_id, application_id, product_version_id, status, created_at, updated_at)
-            VALUES ('reg', '\(Self.portalID)', 'app', 'v-1', 'pending', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
+            \(Self.registrationChain(strategyID: "oidc", status: "pending"))
             """)
         func scopes() throws -> [String] {
             try SQLiteShell.query(path, "SELECT coalesce(granted_scopes, 'NULL') FROM application_registrations WHERE id = 'reg'")
@@ -116,19 +104,7 @@ import Testing
         let path = temporary.path
         _ = try SQLiteShell.query(path, """
             PRAGMA foreign_keys = ON;
-            INSERT INTO portals (id, name, default_domain, is_default, auto_approve_developers, created_at, updated_at)
-            VALUES ('\(Self.portalID)', 'Keys', 'keys.example', 0, 1, '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO products (id, portal_id, name, description, created_at, updated_at)
-            VALUES ('\(Self.productID)', '\(Self.portalID)', 'Payments', '', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO product_versions (id, product_id, portal_id, name, created_at, updated_at)
-            VALUES ('v-1', '\(Self.productID)', '\(Self.portalID)', 'v1', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO developers (id, portal_id, email, password_hash, meta, status, consumer_id, created_at, updated_at)
-            VALUES ('dev', '\(Self.portalID)', 'dev@example.com', 'x', '{}', 'approved', 'consumer-dev',
-                    '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO applications (id, portal_id, developer_id, name, consumer_id, created_at, updated_at)
-            VALUES ('app', '\(Self.portalID)', 'dev', 'App', 'consumer-app', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
-            INSERT INTO application_registrations (id, portal_id, application_id, product_version_id, status, created_at, updated_at)
-            VALUES ('reg', '\(Self.portalID)', 'app', 'v-1', 'approved', '2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000');
+            \(Self.registrationChain(status: "approved"))
             """)
         let columns = try SQLiteShell.query(path, "SELECT name FROM pragma_table_info('key_auth_credentials')")
         #expect(columns.contains("registration_id"))
@@ -154,5 +130,25 @@ import Testing
                                clientAddress: "127.0.0.1", at: Instant.t0.addingTimeInterval(60))
         #expect(try ManagementRepository(temporary.database).deleteApplication(id: "app", portalID: portal, audit: audit))
         #expect(try SQLiteShell.query(path, "SELECT count(*) FROM key_auth_credentials") == ["0"])
+    }
+
+    /// SQL for a portal, its product with version `v-1` (on the auth strategy `strategyID` when given), and
+    /// developer `dev`'s application `app` with its registration `reg` to that version in `status`.
+    static func registrationChain(strategyID: String? = nil, status: String) -> String {
+        let at = "'2026-11-25 10:00:00.000', '2026-11-25 10:00:00.000'"
+        return """
+            INSERT INTO portals (id, name, default_domain, is_default, auto_approve_developers, created_at, updated_at)
+            VALUES ('\(portalID)', 'Chain', 'chain.example', 0, 1, \(at));
+            INSERT INTO products (id, portal_id, name, description, created_at, updated_at)
+            VALUES ('\(productID)', '\(portalID)', 'Payments', '', \(at));
+            INSERT INTO product_versions (id, product_id, portal_id, name, auth_strategy_id, created_at, updated_at)
+            VALUES ('v-1', '\(productID)', '\(portalID)', 'v1', \(strategyID.map { "'\($0)'" } ?? "NULL"), \(at));
+            INSERT INTO developers (id, portal_id, email, password_hash, meta, status, consumer_id, created_at, updated_at)
+            VALUES ('dev', '\(portalID)', 'dev@example.com', 'x', '{}', 'approved', 'consumer-dev', \(at));
+            INSERT INTO applications (id, portal_id, developer_id, name, consumer_id, created_at, updated_at)
+            VALUES ('app', '\(portalID)', 'dev', 'App', 'consumer-app', \(at));
+            INSERT INTO application_registrations (id, portal_id, application_id, product_version_id, status, created_at, updated_at)
+            VALUES ('reg', '\(portalID)', 'app', 'v-1', '\(status)', \(at));
+            """
     }
 }

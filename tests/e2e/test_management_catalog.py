@@ -1468,15 +1468,9 @@ def list_parameters(template: str) -> tuple[list[str] | None, dict[str, tuple[st
 
 
 @pytest.fixture
-def listed_world(portal, mp):
-    """A team with a member and a role, and a listed version: ids for every list of the catalog side."""
-    team = call(portal, "POST", TEAMS, mp.root, 201, ids=mp.ids(), json={"name": unique("Lists")})
-    dev = Dev(portal, mp.host, login=False)
-    call(portal, "POST", TEAM_DEVELOPERS, mp.root, 201, ids=mp.ids(teamId=team["id"]), json={"id": dev.id})
-    product, _ = listed_version(portal, mp)
-    call(portal, "POST", TEAM_ROLES, mp.root, 201, ids=mp.ids(teamId=team["id"]),
-         json={"role_name": "API Viewer", "entity_id": product["id"], "entity_type_name": "Services"})
-    return mp.ids(teamId=team["id"], developerId=dev.id)
+def listed_world(mp, team_world):
+    """Ids for every list of the catalog side: team_world's team with its member and role, and its listed version."""
+    return mp.ids(teamId=team_world["teamId"], developerId=team_world["developerId"])
 
 
 @pytest.mark.parametrize("template", [PORTAL_PRODUCTS, PORTAL_VERSIONS, TEAMS, TEAM_DEVELOPERS, TEAM_ROLES, DEVELOPER_TEAMS,
